@@ -34,13 +34,6 @@ __all__ = [
 ]
 
 
-def _default_detectors() -> tuple[Detector, ...]:
-    # Imported here so that each detector module can import `detectors.base` freely.
-    from detectors import registry
-
-    return registry.DEFAULT_DETECTORS
-
-
 def scan(text: str, detectors: Sequence[Detector] | None = None) -> list[Finding]:
     """Every finding in ``text``, sorted by start. Never raises on any ``str``.
 
@@ -49,7 +42,7 @@ def scan(text: str, detectors: Sequence[Detector] | None = None) -> list[Finding
     """
     if not isinstance(text, str):
         raise TypeError(f"scan() takes a str, not {type(text).__name__}")
-    chosen = _default_detectors() if detectors is None else detectors
+    chosen = DEFAULT_DETECTORS if detectors is None else detectors
     is_ascii = text.isascii()
     findings: list[Finding] = []
     for detector in chosen:
@@ -146,3 +139,8 @@ def replay(text: str, steps: Sequence[SanitizeStep]) -> str:
         cursor = step.end
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+# Last, so that detector modules can import `detectors.base` and friends while the
+# package is still initialising.
+from detectors.registry import DEFAULT_DETECTORS  # noqa: E402

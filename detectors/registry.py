@@ -7,6 +7,32 @@ the earlier one's finding is kept. `docs/detectors.md` gives each detector one l
 from __future__ import annotations
 
 from detectors.base import Detector
+from detectors.bidi import BidiDetector
+from detectors.combining import CombiningMarksDetector
+from detectors.control import ControlDetector
+from detectors.dates import DatesDetector
+from detectors.digits import LookalikeDigitDetector
+from detectors.homoglyphs import HomoglyphDetector
+from detectors.invisible import InvisibleDetector
+from detectors.normalization import NormalizationDetector
+from detectors.punctuation import LookalikePunctuationDetector
+from detectors.reserved import ReservedDetector
+from detectors.spaces import LookalikeSpaceDetector
+from detectors.tag_smuggling import TagSmugglingDetector
+from detectors.variation_selectors import VariationSelectorDetector
 
 DEFAULT_DETECTORS: tuple[Detector, ...] = (
+    TagSmugglingDetector(),
+    VariationSelectorDetector(),
+    InvisibleDetector(),
+    BidiDetector(),
+    ControlDetector(),
+    ReservedDetector(),
+    LookalikePunctuationDetector(),
+    LookalikeSpaceDetector(),
+    LookalikeDigitDetector(),
+    HomoglyphDetector(),
+    NormalizationDetector(),
+    CombiningMarksDetector(),
+    DatesDetector(),
 )

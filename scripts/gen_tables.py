@@ -68,6 +68,29 @@ def compatibility_tag(cp: int) -> str:
     return decomposition.split(" ", 1)[0] if decomposition.startswith("<") else ""
 
 
+PRESENTATION_FORM_TAGS = ("<initial>", "<medial>", "<final>", "<isolated>")
+
+
+def nfc_unstable() -> set[int]:
+    """Code points that NFC may change or merge with a neighbour: the complement of the
+    stable starters. That is a non-zero combining class, a character NFC changes on its own
+    (singletons, exclusions), or the second half of a canonical composition (incl. Hangul V/T)."""
+    second_halves = set()
+    for cp in range(MAX_CODE_POINT + 1):
+        decomposition = unicodedata2.decomposition(chr(cp))
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2:
+                second_halves.add(int(parts[1], 16))
+    for cp in range(0x1100, 0x1200):
+        if len(unicodedata2.normalize("NFC", "\u1100" + chr(cp))) == 1 or len(unicodedata2.normalize("NFC", "\uac00" + chr(cp))) == 1:
+            second_halves.add(cp)
+    return {
+        cp for cp in range(MAX_CODE_POINT + 1)
+        if cp in second_halves or unicodedata2.combining(chr(cp)) or unicodedata2.normalize("NFC", chr(cp)) != chr(cp)
+    }
+
+
 def ascii_prototype(cp: int, prototype: tuple[int, ...]) -> str | None:
     """The UTS #39 prototype of ``cp`` when it is printable ASCII and differs from ``cp``."""
     if cp < 0x80 or not all(0x21 <= p < 0x7F for p in prototype):
@@ -105,6 +128,10 @@ def build_tables() -> dict[str, object]:
         # Characters whose decomposition is a compatibility one (NFKC changes them).
         "COMPATIBILITY": ranges_where(lambda cp: compatibility_tag(cp) in COMPATIBILITY_TAGS),
         "FULLWIDTH_ASCII": ranges_where(lambda cp: compatibility_tag(cp) == "<wide>" and 0xFF01 <= cp <= 0xFF5E),
+        # Arabic presentation forms (positional compatibility decompositions, not in COMPATIBILITY).
+        "PRESENTATION_FORM": ranges_where(lambda cp: compatibility_tag(cp) in PRESENTATION_FORM_TAGS),
+        # Code points around which NFC can change the text (see nfc_unstable()).
+        "NFC_UNSTABLE": ranges_where(nfc_unstable().__contains__),
         # Properties vendored by glyphguard.
         "DEFAULT_IGNORABLE": ranges_from_boundaries(t.DEFAULT_IGNORABLE),
         "BIDI_CONTROL": ranges_from_boundaries(t.BIDI_CONTROL),

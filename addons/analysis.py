@@ -1,0 +1,167 @@
+"""From the bytes of one request body to located findings: decode, parse, recognise, scan.
+
+This is the add-on's pure work, kept free of mitmproxy so that it can run on a worker thread
+(a large body must not stall the event loop) and be tested on its own. Bad input is not an
+error here: a body that is oversized, badly compressed, not JSON, truncated or of an unknown
+shape gives an `Analysis` with ``action="skipped"`` and the reason, and the caller lets the
+request through unchanged. Exceptions that escape are bugs, and the caller fails open on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from addons.scan_cache import ScanCache
+from addons.scan_worker import MIN_CHARS as MIN_PROCESS_CHARS
+from addons.scan_worker import ScanProcess
+from addons.shapes import (
+    Api,
+    BodyDecodeError,
+    BodyParseError,
+    TextField,
+    decode_body,
+    extract_fields,
+    extract_ws_message,
+    generic_fields,
+    parse_json_body,
+    recognize,
+)
+from detectors import Finding
+
+API_WEBSOCKET = Api.OPENAI_RESPONSES_WS.value
+API_GENERIC = Api.GENERIC.value
+_CONVERSATION_OPENERS = ("system",)
+_FIRST_USER_ROLES = ("user", "client_context")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding together with the field (JSON path, role) of the string it was found in."""
+
+    field: TextField
+    finding: Finding
+
+    @property
+    def role(self) -> str:
+        return self.field.role_at(self.finding.start).value
+
+
+@dataclass
+class Analysis:
+    """What one body holds: its API, the findings, or why it was skipped."""
+
+    api: str
+    body_sha256: str | None
+    action: str = "pass"
+    reason: str | None = None
+    located: list[Located] = field(default_factory=list)
+    conversation: str | None = None
+
+
+def body_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def analyse_request(
+    method: str,
+    path: str,
+    raw: bytes,
+    content_encoding: str | None,
+    cache: ScanCache,
+    max_body: int,
+    conversation_seed: str = "",
+    scan_process: ScanProcess | None = None,
+) -> Analysis:
+    """Decode, parse, recognise and scan one HTTP request body."""
+    sha = body_digest(raw)
+    # Until the body is parsed, the path alone names the API (for the record of a skip).
+    by_path = recognize(method, path, {})
+    name = API_GENERIC if by_path is None else by_path.value
+    if len(raw) > max_body:
+        return Analysis(name, sha, "skipped", f"oversized: {len(raw)} bytes > stegwatch_max_body {max_body}")
+    try:
+        decoded = decode_body(raw, content_encoding, max_size=max_body)
+    except BodyDecodeError as error:
+        if "more than" in str(error):
+            return Analysis(name, sha, "skipped", f"oversized after decoding: {error}")
+        return Analysis(name, sha, "skipped", f"bad compression: {error}")
+    try:
+        body = parse_json_body(decoded)
+    except BodyParseError as error:
+        return Analysis(name, sha, "skipped", f"not JSON: {error}")
+    except RecursionError:
+        return Analysis(name, sha, "skipped", "not JSON: nested too deeply to parse")
+    if not isinstance(body, dict | list) or (by_path is not None and not isinstance(body, dict)):
+        return Analysis(name, sha, "skipped", f"unknown shape: the body is a JSON {_json_type(body)}")
+    api = recognize(method, path, body)
+    name = API_GENERIC if api is None else api.value
+    try:
+        fields = generic_fields(body) if api is None else extract_fields(api, body)
+    except RecursionError as error:  # shapes walks with explicit stacks; this is a safety net
+        return Analysis(name, sha, "skipped", f"unknown shape: {type(error).__name__}: {error}")
+    return _scan_fields(name, sha, fields, cache, conversation_seed, scan_process)
+
+
+def analyse_websocket_message(
+    content: bytes | str, cache: ScanCache, max_body: int, conversation: str, scan_process: ScanProcess | None = None
+) -> Analysis:
+    """Parse and scan one client->server message of the OpenAI Responses WebSocket API."""
+    raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    sha = body_digest(raw)
+    if len(raw) > max_body:
+        return Analysis(API_WEBSOCKET, sha, "skipped", f"oversized: {len(raw)} bytes > stegwatch_max_body {max_body}")
+    try:
+        message = parse_json_body(raw)
+    except BodyParseError as error:
+        return Analysis(API_WEBSOCKET, sha, "skipped", f"not JSON: {error}")
+    except RecursionError:
+        return Analysis(API_WEBSOCKET, sha, "skipped", "not JSON: nested too deeply to parse")
+    if not isinstance(message, dict):
+        return Analysis(API_WEBSOCKET, sha, "skipped", f"unknown shape: the message is a JSON {_json_type(message)}")
+    try:
+        fields = extract_ws_message(message)
+    except RecursionError as error:  # shapes walks with explicit stacks; this is a safety net
+        return Analysis(API_WEBSOCKET, sha, "skipped", f"unknown shape: {type(error).__name__}: {error}")
+    analysis = _scan_fields(API_WEBSOCKET, sha, fields, cache, "", scan_process)
+    # A WebSocket session is one conversation; later messages often carry only the new turn.
+    analysis.conversation = conversation
+    return analysis
+
+
+def _json_type(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
+
+
+def _scan_fields(
+    api: str, sha: str, fields: Sequence[TextField], cache: ScanCache, seed: str, scan_process: ScanProcess | None
+) -> Analysis:
+    def in_child_if_large(unseen: list[str]) -> list[list[Finding]] | None:
+        if scan_process is None or sum(map(len, unseen)) < MIN_PROCESS_CHARS:
+            return None
+        return scan_process.scan(unseen)
+
+    located: list[Located] = []
+    results = cache.scan_all([text_field.text for text_field in fields], in_child_if_large)
+    for text_field, findings in zip(fields, results):
+        for finding in findings:
+            located.append(Located(text_field, finding))
+    return Analysis(api, sha, "pass", None, located, conversation_key(seed, fields))
+
+
+def conversation_key(seed: str, fields: Sequence[TextField]) -> str:
+    """Which conversation a request belongs to: the client (``seed``, e.g. host and
+    User-Agent) plus the system prompt and the first user message, which an agent resends
+    unchanged on every turn of one conversation."""
+    system = _first_text(fields, lambda role: role in _CONVERSATION_OPENERS)
+    first_user = _first_text(fields, lambda role: role in _FIRST_USER_ROLES)
+    identity = "\x00".join((seed, system, first_user)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(identity, digest_size=16).hexdigest()
+
+
+def _first_text(fields: Sequence[TextField], wanted: Callable[[str], bool]) -> str:
+    for text_field in fields:
+        if wanted(text_field.role.value):
+            return text_field.text
+    return ""

@@ -1,0 +1,329 @@
+"""The ``stegwatch`` command: ``stegwatch scan FILE|-`` reveals covert marks in a text file.
+
+``scan`` decodes its input as strict UTF-8 (a byte order mark at the start is allowed and
+dropped, as editors do), runs `detectors.scan` and prints each finding at or above
+``--min-severity`` with its line:column (1-based, columns in code points), code points,
+names and the line around it with hidden characters revealed as ``⟦U+XXXX⟧``.
+Exit status: 0 nothing at or above the threshold, 1 findings, 2 error (unreadable input,
+invalid UTF-8 with the byte offset, bad arguments).
+
+``run`` starts the auditing proxy; it lives in `addons.run` and is imported only when used,
+so that ``scan`` never pays for mitmproxy's import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from detectors import Finding, Severity, scan
+from detectors.unicode import describe, reveal
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+# Characters shown on each side of a finding in the revealed line.
+CONTEXT_CHARS = 40
+# Distinct characters named per finding before the list is cut short (tag runs can be long).
+MAX_NAMED = 6
+# Code points of one finding shown in the revealed line before it is elided in the middle.
+MAX_SPAN_SHOWN = 24
+
+_SEVERITY_STYLE = {
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class InputError(Exception):
+    """The input could not be read or decoded; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding with its 1-based line and column (in code points)."""
+
+    finding: Finding
+    line: int
+    column: int
+    line_start: int
+    line_end: int
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``stegwatch`` console script; returns the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["run"]:
+        # Everything after `run` belongs to `addons.run`, options included: argparse's
+        # REMAINDER would refuse a leading "--help" or "--listen-port".
+        return _run_command(arguments[1:])
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exit_request:  # argparse exits on --help (0) and on bad arguments (2)
+        return exit_request.code if isinstance(exit_request.code, int) else EXIT_ERROR
+    return args.handler(args)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stegwatch", description="Reveal covert marks hidden in AI agent prompts."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    scan_parser = commands.add_parser(
+        "scan",
+        help="scan a text file (or - for standard input) for covert marks",
+        description="Scan UTF-8 text for covert marks. Exit 0: nothing at or above "
+        "--min-severity; 1: findings; 2: error.",
+    )
+    scan_parser.add_argument("file", metavar="FILE", help="a UTF-8 text file, or - for standard input")
+    scan_parser.add_argument("--format", choices=("text", "json"), default="text")
+    scan_parser.add_argument(
+        "--min-severity",
+        type=_severity_argument,
+        default=Severity.MEDIUM,
+        metavar="{" + ",".join(Severity) + "}",
+        help="report findings at or above this severity (default: medium)",
+    )
+    scan_parser.set_defaults(handler=_scan_command)
+
+    # Listed for --help only: `main` hands `run` and its arguments to `addons.run` unparsed.
+    commands.add_parser("run", help="start the auditing proxy (mitmdump with the stegwatch add-on)")
+    return parser
+
+
+def _severity_argument(value: str) -> Severity:
+    try:
+        return Severity.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _run_command(run_arguments: list[str]) -> int:
+    try:
+        run_module = importlib.import_module("addons.run")
+    except ModuleNotFoundError as error:
+        if error.name != "addons.run":
+            raise
+        print("stegwatch: error: 'stegwatch run' is not available: addons/run.py is not installed", file=sys.stderr)
+        return EXIT_ERROR
+    return int(run_module.run(run_arguments) or 0)
+
+
+def _scan_command(args: argparse.Namespace) -> int:
+    try:
+        text = read_text(args.file)
+    except InputError as error:
+        print(f"stegwatch: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    threshold: Severity = args.min_severity
+    findings = [f for f in scan(text) if f.severity >= threshold]
+    source = "<stdin>" if args.file == "-" else args.file
+    if args.format == "json":
+        _write(sys.stdout, render_json(source, text, findings, threshold) + "\n")
+    elif _is_terminal(sys.stdout):
+        _print_rich(source, text, findings, threshold)
+    else:
+        _write(sys.stdout, render_text(source, text, findings, threshold))
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def read_text(file: str) -> str:
+    """The decoded contents of ``file`` (``-`` is standard input); raises `InputError`.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile(delete=False) as handle:
+    ...     _ = handle.write(b"ok\\n\\xff")
+    >>> try:
+    ...     read_text(handle.name)
+    ... except InputError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    invalid UTF-8 at byte offset 3 (invalid start byte)
+    >>> os.unlink(handle.name)
+    """
+    name = "standard input" if file == "-" else file
+    try:
+        if file == "-":
+            if sys.stdin is None:
+                raise InputError("no standard input to read")
+            data = sys.stdin.buffer.read()
+        else:
+            with open(file, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        raise InputError(f"cannot read {name}: {error.strerror or error}") from error
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{name}: invalid UTF-8 at byte offset {error.start} ({error.reason})") from error
+    # Decoding first and stripping after keeps error offsets relative to the file's bytes.
+    return text.removeprefix("\ufeff")
+
+
+def locate(text: str, findings: Sequence[Finding]) -> Iterator[Located]:
+    """Each finding with its line and column, counting ``\\n`` once over the text.
+
+    >>> from detectors.base import make_finding
+    >>> f = make_finding("d", "k", "ab\\ncd\\u200be", 5, 6, Severity.HIGH, "m")
+    >>> [(x.line, x.column) for x in locate("ab\\ncd\\u200be", [f])]
+    [(2, 3)]
+    """
+    line, line_start, counted_to = 1, 0, 0
+    for finding in sorted(findings, key=lambda f: (f.start, f.end)):
+        line += text.count("\n", counted_to, finding.start)
+        counted_to = finding.start
+        line_start = text.rfind("\n", 0, finding.start) + 1
+        line_end = text.find("\n", finding.start)
+        if line_end < 0:
+            line_end = len(text)
+        yield Located(finding, line, finding.start - line_start + 1, line_start, line_end)
+
+
+def render_json(source: str, text: str, findings: Sequence[Finding], threshold: Severity) -> str:
+    r"""A JSON document with the findings; lone surrogates are written as ``\uXXXX`` escapes.
+
+    >>> from detectors.base import make_finding
+    >>> f = make_finding("d", "k", "a\ud800", 1, 2, Severity.HIGH, "m")
+    >>> '"text": "\\ud800"' in render_json("-", "a\ud800", [f], Severity.MEDIUM)
+    True
+    """
+    document = {
+        "source": source,
+        "min_severity": str(threshold),
+        "count": len(findings),
+        "findings": [
+            {**item.finding.model_dump(mode="json"), "line": item.line, "column": item.column}
+            for item in locate(text, findings)
+        ],
+    }
+    rendered = json.dumps(document, ensure_ascii=False, indent=2)
+    # UTF-8 cannot encode lone surrogates; the JSON escape keeps the value exact.
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", rendered)
+
+
+def render_text(source: str, text: str, findings: Sequence[Finding], threshold: Severity) -> str:
+    """The plain report: a header line per finding, the revealed line, the message."""
+    lines: list[str] = []
+    marked = _marked_characters(findings)
+    for item in locate(text, findings):
+        finding = item.finding
+        lines.append(
+            f"{source}:{item.line}:{item.column}: {finding.severity} "
+            f"{finding.detector}/{finding.kind} {_names(finding.text)}"
+        )
+        before, span, after = _context(text, item, marked)
+        lines.append(f"    {before}{span}{after}")
+        lines.append(f"    {finding.message}")
+        if finding.payload is not None:
+            lines.append(f"    payload: {_printable(repr(finding.payload))}")
+    lines.append(_summary(findings, threshold))
+    return "\n".join(_printable(line) for line in lines) + "\n"
+
+
+def _print_rich(source: str, text: str, findings: Sequence[Finding], threshold: Severity) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    # The caller already checked isatty(); rich still honours NO_COLOR.
+    console = Console(highlight=False, soft_wrap=True, force_terminal=True)
+    marked = _marked_characters(findings)
+    for item in locate(text, findings):
+        finding = item.finding
+        style = _SEVERITY_STYLE[finding.severity]
+        header = Text()
+        header.append(f"{source}:{item.line}:{item.column}: ", style="bold")
+        header.append(str(finding.severity), style=style)
+        header.append(f" {finding.detector}/{finding.kind} ")
+        header.append(_printable(_names(finding.text)), style="magenta")
+        console.print(header)
+        before, span, after = _context(text, item, marked)
+        revealed = Text("    ")
+        revealed.append(_printable(before))
+        revealed.append(_printable(span), style=f"reverse {style}")
+        revealed.append(_printable(after))
+        console.print(revealed)
+        console.print(Text(f"    {_printable(finding.message)}", style="dim"))
+        if finding.payload is not None:
+            console.print(Text(f"    payload: {_printable(repr(finding.payload))}", style=style))
+    console.print(Text(_summary(findings, threshold), style="bold" if findings else "green"))
+
+
+def _names(span: str) -> str:
+    distinct = list(dict.fromkeys(span))
+    named = ", ".join(describe(ch) for ch in distinct[:MAX_NAMED])
+    if len(distinct) > MAX_NAMED:
+        named += f", … ({len(distinct) - MAX_NAMED} more distinct)"
+    if len(span) > 1:
+        named += f" ({len(span)} code points)"
+    return named
+
+
+def _marked_characters(findings: Sequence[Finding]) -> str:
+    """The non-ASCII characters of every finding: revealed wherever they show in context."""
+    return "".join(dict.fromkeys(ch for f in findings for ch in f.text if not ch.isascii()))
+
+
+def _context(text: str, item: Located, marked: str) -> tuple[str, str, str]:
+    """The revealed text before, inside and after the finding, clipped to its line."""
+    finding = item.finding
+    start = max(item.line_start, finding.start - CONTEXT_CHARS)
+    end = min(item.line_end, finding.end + CONTEXT_CHARS)
+    also = marked
+    if finding.text.isascii() and len(finding.text) == 1:
+        also += finding.text  # an ASCII look-alike such as a backtick apostrophe
+    span_end = min(finding.end, item.line_end)
+    before = reveal(text[start:finding.start], also=also)
+    span = reveal(text[finding.start:span_end], also=also)
+    if span_end - finding.start > MAX_SPAN_SHOWN:
+        # A run of thousands of selectors would bury the line; its length is in the header.
+        head, tail = text[finding.start:finding.start + MAX_SPAN_SHOWN // 2], text[span_end - 4:span_end]
+        span = f"{reveal(head, also=also)}…{reveal(tail, also=also)}"
+    after = reveal(text[span_end:end].removesuffix("\r"), also=also)
+    if start > item.line_start:
+        before = "…" + before
+    if end < item.line_end:
+        after += "…"
+    return before, span, after
+
+
+def _summary(findings: Sequence[Finding], threshold: Severity) -> str:
+    if not findings:
+        return f"no findings at or above {threshold}"
+    worst = max(f.severity for f in findings)
+    plural = "" if len(findings) == 1 else "s"
+    return f"{len(findings)} finding{plural} at or above {threshold} (worst: {worst})"
+
+
+def _printable(line: str) -> str:
+    return _LONE_SURROGATE.sub(lambda m: f"\u27e6U+{ord(m.group()):04X}\u27e7", line)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _write(stream: TextIO, rendered: str) -> None:
+    try:
+        stream.write(rendered)
+    except UnicodeEncodeError:
+        # A terminal with a narrow encoding (LANG=C on old systems): keep the report readable.
+        stream.write(rendered.encode(stream.encoding or "ascii", "backslashreplace").decode(stream.encoding or "ascii"))
+    stream.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Normalization (issue 3, channel 11): text that is not NFC, and compatibility look-alikes in words.
+
+Two renderings of the same word can differ in code points: "cafe\\u0301" (decomposed) and
+"caf\\u00e9", "\\ufb01le" (ligature) and "file", "\\U0001d421\\U0001d41e\\U0001d425\\U0001d425\\U0001d428"
+(mathematical bold) and "hello". One decomposed accent or one ligature in plain ASCII text
+is a one-bit mark that survives copy and paste.
+
+Left alone (or low), because real text uses them: decomposed accents in text that is
+decomposed throughout (macOS file names, some Vietnamese input methods) and in non-ASCII
+words; ordinal indicators ("n\\u00ba"), superscript digits ("m\\u00b2"), fractions, U+2122, the
+ellipsis, the Thai and Lao SARA AM, Hangul compatibility jamo, CJK square units; emoji with
+compatibility decompositions (U+2139, U+24C2); spaces (the spaces detector) and full-width
+ASCII (the punctuation detector); mathematical digits (the digits detector). CJK
+compatibility ideographs and Arabic presentation forms are reported low.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import ClassVar
+
+import unicodedata2
+
+from detectors import _tables
+from detectors.base import make_finding
+from detectors.model import Finding, Severity
+from detectors.split_pattern import SplitPattern, merged
+from detectors.unicode import char_class, describe_all, in_ranges
+
+_ORDINAL_INDICATORS = "\u00aa\u00ba"
+_MATH_ALPHANUMERICS = ((0x1D400, 0x1D7CD),)
+_SCRIPT_POSITION_TAGS = ("<super>", "<sub>")
+
+
+def _ascii_letter_compatibility() -> list[tuple[int, int]]:
+    """Compatibility characters that NFKC turns into ASCII containing a letter (ligatures, K...)."""
+    found = set()
+    for low, high in _tables.COMPATIBILITY:
+        for cp in range(low, high + 1):
+            ch = chr(cp)
+            folded = unicodedata2.normalize("NFKC", ch)
+            if (
+                folded.isascii() and any(c.isalpha() for c in folded) and ch not in _ORDINAL_INDICATORS
+                and not in_ranges(cp, _tables.FULLWIDTH_ASCII) and not in_ranges(cp, _tables.EXTENDED_PICTOGRAPHIC)
+            ):
+                found.add(cp)
+    return merged(found)
+
+
+_LOOK_ALIKE_COMPAT = _ascii_letter_compatibility()
+_COMPAT_RUN = SplitPattern("<compat>+", compat=sorted(_LOOK_ALIKE_COMPAT + list(_tables.PRESENTATION_FORM)))
+_WORD_CHARS = char_class(_tables.LETTER, _tables.NONSPACING_MARK, _tables.SPACING_MARK, _LOOK_ALIKE_COMPAT)
+_WORD_REST = re.compile(f"[{_WORD_CHARS}]*")
+_WORD_BEFORE = re.compile(f"[{_WORD_CHARS}]*$")
+_UNSTABLE_RUN = SplitPattern("<unstable>+", unstable=_tables.NFC_UNSTABLE)
+_PIECE = 512
+_UNKNOWN_TO_INTERPRETER = SplitPattern(
+    "<unknown>",
+    unknown=merged({cp for a, b in _tables.NFC_UNSTABLE for cp in range(a, b + 1) if unicodedata.category(chr(cp)) == "Cn"}),
+)
+_WORD_REACH = 64
+# A run this long on one base belongs to the combining-marks detector (Zalgo); see _segments.
+_STACK = 3
+
+
+class NormalizationDetector:
+    """Finds non-NFC spans and compatibility characters that pass for ASCII letters in words."""
+
+    name: ClassVar[str] = "normalization"
+    ascii_relevant: ClassVar[bool] = False
+
+    def find(self, text: str) -> Iterator[Finding]:
+        if not _is_nfc(text):
+            yield from self._not_nfc(text)
+        for match in _COMPAT_RUN.for_text(text).finditer(text):
+            yield from self._compatibility(text, match.start(), match.end())
+
+    def _not_nfc(self, text: str) -> Iterator[Finding]:
+        spans = list(_segments(text))
+        # Text decomposed throughout (macOS file names, a whole NFD document) is one consistent
+        # form; a decomposed accent where others are precomposed, or a lone one, is a mark.
+        consistently_decomposed = len(spans) > 1 and not any(
+            not ch.isascii() and unicodedata2.decomposition(ch)[:1] not in ("", "<") for ch in set(text)
+        )
+        for start, end, normal in spans:
+            original = text[start:end]
+            word_start, word_end = _word_bounds(text, start, end)
+            rest = text[word_start:start] + text[end:word_end]
+            in_ascii_word = rest.isascii() and any(c.isalpha() for c in rest)
+            marks = sum(1 for c in original if unicodedata2.combining(c))
+            accent = len(normal) == 1 and original[0].isascii() and original[0].isalpha() and marks == 1
+            medium = in_ascii_word and ((normal.isascii() and normal.isalpha()) or (accent and not consistently_decomposed))
+            yield make_finding(
+                self.name, "not-nfc", text, start, end, Severity.MEDIUM if medium else Severity.LOW,
+                f"{describe_all(original)} is not in NFC; NFC writes {normal!r}"
+                + (" inside the otherwise ASCII word " + repr(text[word_start:word_end]) if medium else ""),
+                replacement=normal,
+            )
+
+    def _compatibility(self, text: str, start: int, end: int) -> Iterator[Finding]:
+        run = text[start:end]
+        folded = unicodedata2.normalize("NFKC", run)
+        if in_ranges(ord(run[0]), _tables.PRESENTATION_FORM):
+            yield make_finding(
+                self.name, "presentation-form", text, start, end, Severity.LOW,
+                f"presentation form {describe_all(run)}; NFKC writes {folded!r}", replacement=folded,
+            )
+            return
+        word_start, word_end = _word_bounds(text, start, end)
+        word = text[word_start:word_end]
+        rest = text[word_start:start] + text[end:word_end]
+        math = all(in_ranges(ord(c), _MATH_ALPHANUMERICS) for c in run)
+        if not rest and len(run) >= 2:
+            severity, kind = (Severity.HIGH if math else Severity.MEDIUM), "styled-word"
+        elif rest.isascii() and any(c.isalpha() for c in rest):
+            trailing_index = end == word_end and all(
+                unicodedata2.decomposition(c).startswith(_SCRIPT_POSITION_TAGS) for c in run
+            )
+            severity, kind = (Severity.LOW if trailing_index else Severity.MEDIUM), "compatibility-in-word"
+        elif math or len(word) > len(run):
+            severity, kind = Severity.LOW, "compatibility"
+        else:
+            return
+        yield make_finding(
+            self.name, kind, text, start, end, severity,
+            f"{describe_all(run)} passes for {folded!r} in the word {word!r}", replacement=folded,
+        )
+
+
+def _segments(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, nfc)`` of each minimal span that NFC rewrites, in order."""
+    for low, high in _non_nfc_pieces(text, 0, len(text)):
+        piece = text[low:high]
+        for match in _UNSTABLE_RUN.for_text(piece).finditer(piece):
+            # With the stable character before the run: the base its marks may compose with.
+            start, end = max(0, match.start() - 1), match.end()
+            # Zalgo: only the base and its first mark; the combining-marks detector deletes the rest.
+            if end - start > _STACK and all(unicodedata2.combining(c) for c in piece[start + 1:end]):
+                end = start + 2
+            original = piece[start:end]
+            normal = unicodedata2.normalize("NFC", original)
+            if normal != original:
+                prefix = _common_prefix(original, normal)
+                yield low + start + prefix, low + end, normal[prefix:]
+
+
+def _non_nfc_pieces(text: str, low: int, high: int) -> Iterator[tuple[int, int]]:
+    """Halve ``text[low:high]`` at line breaks (which NFC never reaches across) down to the
+    pieces that are not NFC, so that clean stretches cost one C-speed check."""
+    if _is_nfc(text[low:high]):
+        return
+    middle = text.find("\n", (low + high) // 2, high - 1)
+    if high - low <= _PIECE or middle < 0:
+        yield low, high
+        return
+    yield from _non_nfc_pieces(text, low, middle + 1)
+    yield from _non_nfc_pieces(text, middle + 1, high)
+
+
+def _is_nfc(text: str) -> bool:
+    """C-speed NFC check at Unicode 18.
+
+    The interpreter's ``unicodedata.is_normalized`` stops at the first character whose quick
+    check fails, where ``unicodedata2.normalize`` normalizes the whole string first; but its
+    tables are older. Normalization is stable across versions for assigned characters, so the
+    old tables answer right unless the text holds an NFC-unstable character they do not know.
+    """
+    if _UNKNOWN_TO_INTERPRETER.for_text(text).search(text) is None:
+        return unicodedata.is_normalized("NFC", text)
+    normal = unicodedata2.normalize("NFC", text)
+    return normal is text or normal == text
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix of ``a`` and ``b``.
+
+    >>> _common_prefix(" \\u212a", " K"), _common_prefix("e\\u0301", "\\u00e9")
+    (1, 0)
+    """
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The word (letters, marks, look-alike compatibility characters) around ``text[start:end]``."""
+    before = _WORD_BEFORE.search(text, max(0, start - _WORD_REACH), start)
+    after = _WORD_REST.match(text, end, min(len(text), end + _WORD_REACH))
+    return (before.start() if before else start), after.end()

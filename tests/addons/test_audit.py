@@ -1,0 +1,509 @@
+"""The `Audit` add-on driven through mitmproxy's test context: hooks called directly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import json
+import logging
+import re
+import threading
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mitmproxy import exceptions
+from mitmproxy.http import Headers, Response
+from mitmproxy.io import tnetstring
+from mitmproxy.test import taddons, tflow, tutils
+from mitmproxy.websocket import WebSocketMessage
+from wsproto.frame_protocol import Opcode
+
+import detectors
+from addons.audit import MARKER, Audit, console_line
+from addons.audit_log import read_records
+from addons.scan_worker import ScanProcess
+from tests.support.bodies import CASES, TAG_CODEPOINTS, ZWSP, anthropic_case
+
+
+@contextlib.contextmanager
+def addon_context(addon):
+    """mitmproxy's test context, minus the log handler it leaves on the root logger (bound to
+    an event loop that is closed once the test's `asyncio.run` returns)."""
+    with taddons.context(addon) as tctx:
+        try:
+            yield tctx
+        finally:
+            tctx.master._legacy_log_events.uninstall()
+
+
+def request_flow(body: bytes, path: str = "/v1/messages", host: str = "api.anthropic.com", **headers: str):
+    header_fields = Headers(**{"content-type": "application/json", "user-agent": "claude-cli/2.0.14 (external, cli)",
+                               "x-api-key": "sk-ant-api03-secret", **headers})
+    request = tutils.treq(host=host, port=443, scheme=b"https", method=b"POST", path=path.encode(),
+                          headers=header_fields, content=b"")
+    request.raw_content = body
+    return tflow.tflow(req=request)
+
+
+def run_hooks(tmp_path, flows, **options):
+    """Configure a fresh add-on, call `request` on every flow, return (addon, records)."""
+    addon = Audit()
+    log = tmp_path / "audit.jsonl"
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log), **options)
+            for flow in flows:
+                await addon.request(flow)
+            addon.done()
+
+    asyncio.run(drive())
+    return addon, (read_records(log) if log.exists() else [])
+
+
+# --- recognised APIs: findings, evidence, byte-identical bodies ---------------------------
+
+@pytest.mark.parametrize("api", sorted(CASES))
+def test_marks_are_found_with_path_role_and_codepoints(tmp_path, api):
+    case = CASES[api](marked=True)
+    raw = case.encoded()
+    flow = request_flow(raw, case.url_path)
+    _, records = run_hooks(tmp_path, [flow])
+    assert flow.request.raw_content == raw
+    [record] = records
+    assert (record.api, record.action, record.mode) == (api, "pass", "audit")
+    for mark in case.marks:
+        at_path = [f for f in record.findings if f.path == mark.path]
+        assert at_path, f"nothing found at {mark.path}: {[f.path for f in record.findings]}"
+        assert {f.role for f in at_path} == {mark.role}
+        assert set(mark.codepoints) <= {cp for f in at_path for cp in f.codepoints}
+        assert all(f.severity >= "medium" for f in at_path)
+    assert flow.marked == MARKER
+    assert flow.metadata["stegwatch"][0]["findings"]
+
+
+@pytest.mark.parametrize("api", sorted(CASES))
+def test_clean_body_gives_no_finding_and_no_evidence(tmp_path, api):
+    case = CASES[api](marked=False)
+    flow = request_flow(case.encoded(), case.url_path)
+    _, [record] = run_hooks(tmp_path, [flow])
+    assert record.action == "pass" and record.api == api
+    assert [f for f in record.findings if f.severity >= "medium"] == []
+    assert flow.marked == "" and flow.comment == ""
+
+
+# Agents put their own context inside user messages; those spans are the client's words.
+CLAUDE_CODE_FIRST_MESSAGE = (
+    "<system-reminder>\nAs you answer the user's questions, you can use the following context:\n"
+    "# currentDate\nToday\N{MODIFIER LETTER APOSTROPHE}s date is 2026-11-24.\n</system-reminder>\n"
+    "Fix the failing test in tests/test_billing.py, it\N{MODIFIER LETTER APOSTROPHE}s the rounding one"
+)
+
+
+def test_client_context_inside_a_user_message_gets_its_own_role(tmp_path):
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 512,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": CLAUDE_CODE_FIRST_MESSAGE}]}]}
+    _, [record] = run_hooks(tmp_path, [request_flow(json.dumps(body).encode())])
+    apostrophes = [f for f in record.findings if f.codepoints == ["U+02BC"]]
+    assert [(f.path, f.role) for f in apostrophes] == [
+        ("$['messages'][0]['content'][0]['text']", "client_context"),
+        ("$['messages'][0]['content'][0]['text']", "user"),
+    ]
+    assert "# currentDate\u27e6U+000A\u27e7Today\u27e6U+02BC\u27e7s date is 2026-11-24." in apostrophes[0].context
+
+
+@pytest.mark.parametrize("path, body, api", [
+    ("/v1/messages/count_tokens", {"model": "m", "messages": [{"role": "user", "content": "hi " + ZWSP}]}, "anthropic-messages"),
+    ("/openai/deployments/gpt-5/chat/completions?api-version=2024-10-21",
+     {"messages": [{"role": "developer", "content": "Be brief." + ZWSP}]}, "openai-chat"),
+    ("/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:streamGenerateContent",
+     {"contents": [{"role": "user", "parts": [{"text": "hi" + ZWSP}]}]}, "gemini"),
+    ("/gateway/v1/responses", {"model": "m", "input": "hi" + ZWSP}, "openai-responses"),
+])
+def test_apis_are_recognised_behind_gateways_and_vertex(tmp_path, path, body, api):
+    _, [record] = run_hooks(tmp_path, [request_flow(json.dumps(body).encode(), path, host="llm-gateway.internal")])
+    assert record.api == api and record.findings
+
+
+def test_comment_is_appended_to_the_users_own(tmp_path):
+    flow = request_flow(anthropic_case(marked=True).encoded())
+    flow.comment = "alice: check this one"
+    run_hooks(tmp_path, [flow])
+    assert flow.comment.startswith("alice: check this one\n")
+    assert "stegwatch:" in flow.comment and "U+E0049" in flow.comment
+
+
+def test_metadata_survives_flow_serialisation(tmp_path):
+    flow = request_flow(anthropic_case(marked=True).encoded())
+    run_hooks(tmp_path, [flow])
+    state = tnetstring.loads(tnetstring.dumps(flow.get_state()))
+    assert state["metadata"]["stegwatch"][0]["findings"][0]["detector"]
+
+
+def test_log_keeps_no_credentials(tmp_path):
+    flow = request_flow(
+        json.dumps(anthropic_case(marked=True).body).encode(),
+        "/v1beta/models/gemini-2.5-pro:generateContent?key=AIzaSyA-secret&alt=sse",
+        authorization="Bearer sk-proj-secret", cookie="session=secret", **{"x-goog-api-key": "AIza-secret"},
+    )
+    addon, _ = run_hooks(tmp_path, [flow])
+    text = (tmp_path / "audit.jsonl").read_text()
+    assert "secret" not in text
+    assert "claude-cli/2.0.14" in text
+
+
+def test_escaped_body_gives_the_same_findings_as_utf8(tmp_path):
+    case = anthropic_case(marked=True)
+    flows = [request_flow(case.encoded(ensure_ascii=False)), request_flow(case.encoded(ensure_ascii=True))]
+    _, records = run_hooks(tmp_path, flows)
+    as_utf8, as_escapes = ([(f.path, f.start, f.end, f.codepoints, f.role) for f in r.findings] for r in records)
+    assert as_utf8 == as_escapes and as_utf8
+
+
+def test_gzip_body_is_scanned_and_forwarded_compressed(tmp_path):
+    raw = gzip.compress(anthropic_case(marked=True).encoded())
+    flow = request_flow(raw, **{"content-encoding": "gzip"})
+    _, [record] = run_hooks(tmp_path, [flow])
+    assert flow.request.raw_content == raw
+    assert any(f.codepoints[:1] == [TAG_CODEPOINTS[0]] for f in record.findings)
+
+
+def test_host_outside_stegwatch_hosts_is_not_inspected(tmp_path):
+    flows = [request_flow(anthropic_case(marked=True).encoded(), host="telemetry.example.com"),
+             request_flow(anthropic_case(marked=True).encoded(), host="api.anthropic.com")]
+    _, records = run_hooks(tmp_path, flows, stegwatch_hosts=["api.anthropic.*"])
+    assert [r.host for r in records] == ["api.anthropic.com"]
+    assert flows[0].marked == ""
+
+
+def test_unknown_json_post_gets_a_generic_walk(tmp_path):
+    flow = request_flow(json.dumps({"event": "tengu_startup", "props": ["a" + ZWSP + "b"]}).encode(), "/api/event")
+    _, [record] = run_hooks(tmp_path, [flow])
+    assert record.api == "generic"
+    assert [f.path for f in record.findings] == ["$['props'][0]"]
+
+
+# --- bad input: one skipped record, body unchanged ---------------------------------------
+
+@pytest.mark.parametrize("raw, headers, reason", [
+    (b"this is not json at all", {}, "not JSON"),
+    (b'{"model": "claude", "messages": [{"role": "user", "content": "trunc', {}, "not JSON"),
+    (b"\x1f\x8b\x08\x00garbage", {"content-encoding": "gzip"}, "bad compression"),
+    (b"plain", {"content-encoding": "compress"}, "bad compression"),
+    (b'"a JSON string, not a request"', {}, "unknown shape"),
+    (b'[{"role": "user", "content": "hi"}]', {}, "unknown shape"),
+    (gzip.compress(b'{"messages": ["' + b"x" * 2_000_000 + b'"]}'), {"content-encoding": "gzip"}, "oversized after decoding"),
+    (b'{"messages": [' + b'"x",' * 400_000 + b'"x"]}', {}, "oversized"),
+])
+def test_bad_input_is_skipped_with_a_reason(tmp_path, raw, headers, reason):
+    flow = request_flow(raw, **headers)
+    _, [record] = run_hooks(tmp_path, [flow], stegwatch_max_body=1_000_000)
+    assert record.action == "skipped" and record.reason.startswith(reason), record.reason
+    assert flow.request.raw_content == raw
+    assert flow.marked == "" and flow.response is None
+
+
+def test_streamed_request_body_is_logged_as_skipped(tmp_path):
+    flow = request_flow(b"")
+    flow.request.raw_content = None
+    flow.request.stream = True
+    _, [record] = run_hooks(tmp_path, [flow])
+    assert record.action == "skipped" and "stream_large_bodies" in record.reason
+
+
+def test_internal_error_fails_open(tmp_path, monkeypatch, caplog):
+    def broken_scan(text, detectors=None):
+        raise RuntimeError("forced by the test")
+
+    monkeypatch.setattr(detectors, "scan", broken_scan)
+    raw = anthropic_case(marked=True).encoded()
+    flow = request_flow(raw)
+    with caplog.at_level(logging.ERROR, logger="stegwatch"):
+        _, [record] = run_hooks(tmp_path, [flow])
+    assert record.action == "skipped" and "forced by the test" in record.reason
+    assert flow.request.raw_content == raw and flow.response is None and flow.error is None
+    assert "forced by the test" in caplog.text
+
+
+# --- options -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option, value", [
+    ("stegwatch_mode", "sanitize"),
+    ("stegwatch_mode", "block"),
+    ("stegwatch_mode", "paranoid"),
+    ("stegwatch_min_severity", "severe"),
+    ("stegwatch_max_body", -1),
+])
+def test_bad_options_are_refused(option, value):
+    addon = Audit()
+    with addon_context(addon) as tctx:
+        with pytest.raises(exceptions.OptionsError):
+            tctx.configure(addon, **{option: value})
+
+
+def test_min_severity_high_silences_medium_alarms(tmp_path):
+    flow = request_flow(json.dumps({"messages": [{"role": "user", "content": "plain text"}], "model": "m"}).encode())
+    _, [record] = run_hooks(tmp_path, [flow], stegwatch_min_severity="high")
+    assert record.action == "pass" and flow.marked == ""
+
+
+# --- conversations: repeats and the per-string cache ---------------------------------------
+
+def next_turn(body: dict, reply: str) -> dict:
+    later = json.loads(json.dumps(body))
+    later["messages"] += [{"role": "assistant", "content": [{"type": "text", "text": reply}]},
+                          {"role": "user", "content": [{"type": "text", "text": "Now run the tests please."}]}]
+    return later
+
+
+def test_findings_of_an_earlier_turn_are_repeats_and_not_printed_again(tmp_path, caplog):
+    first = anthropic_case(marked=True).body
+    flows = [request_flow(json.dumps(first).encode()), request_flow(json.dumps(next_turn(first, "Done.")).encode())]
+    with caplog.at_level(logging.WARNING, logger="stegwatch"):
+        _, records = run_hooks(tmp_path, flows)
+    assert records[0].findings and not any(f.repeat for f in records[0].findings)
+    assert records[1].findings and all(f.repeat for f in records[1].findings)
+    assert len([r for r in caplog.records if r.getMessage().startswith("stegwatch HIGH")]) == 1
+    assert flows[1].marked == MARKER  # the flow still carries the mark
+
+
+def test_the_same_mark_twice_in_one_request_is_new_both_times(tmp_path):
+    body = {"model": "m", "messages": [{"role": "user", "content": "one" + ZWSP + "two" + ZWSP + "three"}]}
+    _, [record] = run_hooks(tmp_path, [request_flow(json.dumps(body).encode())])
+    assert [(f.start, f.repeat) for f in record.findings] == [(3, False), (7, False)]
+
+
+def test_another_conversation_reports_the_same_mark_again(tmp_path):
+    first = anthropic_case(marked=True).body
+    other = json.loads(json.dumps(first))
+    other["messages"][0]["content"][0]["text"] = "Add a --dry-run flag to the deploy script."
+    _, records = run_hooks(tmp_path, [request_flow(json.dumps(first).encode()), request_flow(json.dumps(other).encode())])
+    assert not any(f.repeat for f in records[1].findings)
+
+
+def test_a_new_turn_scans_only_new_long_strings(tmp_path, monkeypatch):
+    scanned: list[str] = []
+    real_scan = detectors.scan
+
+    def counting_scan(text, detectors=None):
+        scanned.append(text)
+        return real_scan(text)
+
+    monkeypatch.setattr(detectors, "scan", counting_scan)
+    long_reply = "Here is the patched function:\n```python\ndef total(items):\n    return sum(i.price for i in items)\n```\n" * 6
+    first = anthropic_case(marked=True).body
+    first["system"][0]["text"] *= 3  # long enough to be cached
+    second = next_turn(first, long_reply)
+    third = next_turn(second, "ok")
+    run_hooks(tmp_path, [request_flow(json.dumps(body).encode()) for body in (first, second, third)])
+    assert scanned.count(first["system"][0]["text"]) == 1
+    assert scanned.count(long_reply) == 1
+
+
+# --- concurrency: large bodies leave the event loop -----------------------------------------
+
+def test_large_body_is_scanned_off_the_event_loop_and_small_requests_do_not_wait(tmp_path, monkeypatch):
+    threads: dict[str, str] = {}
+    real_scan = detectors.scan
+
+    def slow_scan(text, detectors=None):
+        threads[text[:20]] = threading.current_thread().name
+        if text.startswith("BIG"):
+            time.sleep(0.6)
+        return real_scan(text)
+
+    monkeypatch.setattr(detectors, "scan", slow_scan)
+    big = request_flow(json.dumps({"model": "m", "messages": [{"role": "user", "content": "BIG" + "x" * 200_000}]}).encode())
+    small = request_flow(json.dumps({"model": "m", "messages": [{"role": "user", "content": "small one"}]}).encode())
+    addon = Audit()
+    finished: dict[str, float] = {}
+
+    async def timed(name, flow):
+        await addon.request(flow)
+        finished[name] = time.monotonic()
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(tmp_path / "a.jsonl"))
+            start = time.monotonic()
+            big_task = asyncio.create_task(timed("big", big))
+            await asyncio.sleep(0.05)
+            await timed("small", small)
+            await big_task
+            addon.done()
+            return start
+
+    start = asyncio.run(drive())
+    assert threads["BIG" + "x" * 17].startswith("stegwatch-scan")
+    assert finished["small"] - start < 0.3 < finished["big"] - start
+
+
+# --- WebSocket and responses ---------------------------------------------------------------
+
+def websocket_flow(path: str, *messages: tuple[bool, str]):
+    flow = tflow.twebsocketflow(messages=False)
+    flow.request.path = path
+    for from_client, text in messages:
+        flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, from_client, text.encode()))
+    return flow
+
+
+def test_client_websocket_messages_of_the_responses_api_are_scanned(tmp_path):
+    create = json.dumps({"type": "response.create", "model": "gpt-5-codex",
+                         "instructions": "You are Codex." + "".join(chr(0xE0000 + ord(c)) for c in "ID42"),
+                         "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]})
+    flow = websocket_flow("/v1/responses", (True, create))
+    addon = Audit()
+    log = tmp_path / "ws.jsonl"
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            await addon.websocket_message(flow)
+            flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, False, b'{"type": "response.created"}'))
+            await addon.websocket_message(flow)  # server -> client: not inspected
+            addon.done()
+
+    asyncio.run(drive())
+    [record] = read_records(log)
+    assert record.api == "openai-responses-ws" and record.action == "pass"
+    assert any(set(TAG_CODEPOINTS) <= set(f.codepoints) and f.role == "system" for f in record.findings)
+    assert flow.marked == MARKER
+
+
+def test_websocket_to_another_path_is_ignored(tmp_path):
+    flow = websocket_flow("/socket.io/", (True, json.dumps({"text": ZWSP})))
+    addon = Audit()
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(tmp_path / "ws.jsonl"))
+            await addon.websocket_message(flow)
+
+    asyncio.run(drive())
+    assert not (tmp_path / "ws.jsonl").read_text()
+
+
+@pytest.mark.parametrize("content_type, streams", [
+    ("text/event-stream", True),
+    ("text/event-stream; charset=utf-8", True),
+    ("application/json", False),
+])
+def test_event_streams_are_streamed(content_type, streams):
+    flow = tflow.tflow(resp=tutils.tresp(headers=Headers(**{"content-type": content_type})))
+    flow.response.stream = False
+    addon = Audit()
+    with addon_context(addon):
+        addon.responseheaders(flow)
+    assert bool(flow.response.stream) is streams
+
+
+def test_request_answered_by_another_addon_is_left_alone(tmp_path):
+    flow = request_flow(anthropic_case(marked=True).encoded())
+    flow.response = Response.make(403, b"blocked")
+    _, records = run_hooks(tmp_path, [flow])
+    assert records == []
+
+
+def test_console_line_names_everything_a_user_needs(tmp_path):
+    flow = request_flow(anthropic_case(marked=True).encoded())
+    _, [record] = run_hooks(tmp_path, [flow])
+    line = console_line(record, [f for f in record.findings if f.severity >= "medium"])
+    assert re.match(r"stegwatch HIGH anthropic-messages api\.anthropic\.com/v1/messages: \d+ new findings; first: \[system\] ", line)
+    assert "\u27e6U+E0049\u27e7" in line and "$['system'][0]['text']" in line
+
+
+# --- fuzz: whatever the body, no exception escapes and the body passes unchanged -------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=40,
+)
+API_PATHS = st.sampled_from([
+    "/v1/messages", "/v1/messages/count_tokens", "/v1/chat/completions", "/v1/responses",
+    "/v1beta/models/gemini-2.5-pro:generateContent", "/v1/projects/p/locations/us/publishers/google/models/g:streamGenerateContent",
+    "/api/event", "/",
+])
+
+
+def shaped_bodies():
+    """Bodies that look like the APIs but with every field replaced by anything."""
+    anything = JSON_VALUES
+    return st.one_of(
+        st.fixed_dictionaries({"system": anything, "messages": anything, "tools": anything}),
+        st.fixed_dictionaries({"messages": st.lists(st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "tool", "developer"]), "content": anything}), max_size=4)}),
+        st.fixed_dictionaries({"instructions": anything, "input": anything}),
+        st.fixed_dictionaries({"contents": st.lists(st.fixed_dictionaries({"parts": anything}), max_size=3), "systemInstruction": anything}),
+    )
+
+
+def deep(depth: int) -> bytes:
+    return b'{"messages": ' + b"[" * depth + b'"x"' + b"]" * depth + b"}"
+
+
+FUZZ_BODIES = st.one_of(
+    st.binary(min_size=1, max_size=300),
+    JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+    shaped_bodies().map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-8", "surrogatepass")),
+    st.integers(min_value=100, max_value=50_000).map(deep),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=FUZZ_BODIES, path=API_PATHS, encoding=st.sampled_from([None, "gzip", "br", "zstd", "deflate", "identity", "x-unknown"]))
+def test_fuzzed_bodies_never_raise_and_always_pass(tmp_path_factory, body, path, encoding):
+    headers = {"content-encoding": encoding} if encoding else {}
+    flow = request_flow(body, path, **headers)
+    tmp = tmp_path_factory.mktemp("fuzz")
+    _, records = run_hooks(tmp, [flow])
+    assert flow.request.raw_content == body
+    assert flow.response is None and flow.error is None
+    assert len(records) == 1
+    assert records[0].action in ("pass", "skipped")
+    assert records[0].reason is None or not records[0].reason.startswith("internal error"), records[0].reason
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=FUZZ_BODIES)
+def test_fuzzed_websocket_messages_never_raise(tmp_path_factory, message):
+    flow = tflow.twebsocketflow(messages=False)
+    flow.request.path = "/v1/responses"
+    flow.websocket.messages.append(WebSocketMessage(Opcode.BINARY, True, message))
+    addon = Audit()
+    log = tmp_path_factory.mktemp("wsfuzz") / "ws.jsonl"
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            await addon.websocket_message(flow)
+            addon.done()
+
+    asyncio.run(drive())
+    [record] = read_records(log)
+    assert record.api == "openai-responses-ws" and record.action in ("pass", "skipped")
+    assert record.reason is None or not record.reason.startswith("internal error"), record.reason
+    assert flow.websocket.messages[-1].content == message
+
+
+def test_a_large_unseen_body_is_scanned_in_the_child_process(tmp_path, monkeypatch):
+    batches: list[int] = []
+    real_scan = ScanProcess.scan
+
+    def spying_scan(self, texts):
+        batches.append(len(texts))
+        return real_scan(self, texts)
+
+    monkeypatch.setattr(ScanProcess, "scan", spying_scan)
+    tool_output = ("PASSED tests/test_billing.py::test_total 合計 🙂\n" * 6000) + ZWSP
+    body = anthropic_case(marked=False).body
+    body["messages"][2]["content"][0]["content"] = tool_output
+    flow = request_flow(json.dumps(body).encode())
+    addon, [record] = run_hooks(tmp_path, [flow])
+    assert len(tool_output) >= 256 * 1024 and addon.scan_process.failures == 0
+    assert len(batches) == 1 and batches[0] > 1
+    [found] = [f for f in record.findings if f.codepoints == ["U+200B"]]
+    assert (found.path, found.role, found.start) == ("$['messages'][2]['content'][0]['content']", "tool_result", len(tool_output) - 1)
