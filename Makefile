@@ -34,11 +34,21 @@ $(STAMP): pyproject.toml
 run: install
 	$(VENV)/bin/stegwatch run --listen-port $(PORT)
 
-test: install
+# The report tests drive a real headless Chromium (Debian's package; Playwright never downloads one).
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing chromium for the report tests (apt-get)"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; \
+	fi
+
+test: install system-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/splice_bench.py
+	$(PY) bench/addon_bench.py
 
 eval: install
 	$(PY) scripts/evaluate.py

@@ -58,6 +58,9 @@ class Analysis:
     reason: str | None = None
     located: list[Located] = field(default_factory=list)
     conversation: str | None = None
+    fields: Sequence[TextField] = ()
+    # The body as parsed (Content-Encoding undone), for sanitize mode to splice into.
+    decoded: bytes | None = None
 
 
 def body_digest(raw: bytes) -> str:
@@ -101,7 +104,9 @@ def analyse_request(
         fields = generic_fields(body) if api is None else extract_fields(api, body)
     except RecursionError as error:  # shapes walks with explicit stacks; this is a safety net
         return Analysis(name, sha, "skipped", f"unknown shape: {type(error).__name__}: {error}")
-    return _scan_fields(name, sha, fields, cache, conversation_seed, scan_process)
+    analysis = _scan_fields(name, sha, fields, cache, conversation_seed, scan_process)
+    analysis.decoded = decoded
+    return analysis
 
 
 def analyse_websocket_message(
@@ -127,6 +132,7 @@ def analyse_websocket_message(
     analysis = _scan_fields(API_WEBSOCKET, sha, fields, cache, "", scan_process)
     # A WebSocket session is one conversation; later messages often carry only the new turn.
     analysis.conversation = conversation
+    analysis.decoded = raw
     return analysis
 
 
@@ -147,7 +153,7 @@ def _scan_fields(
     for text_field, findings in zip(fields, results):
         for finding in findings:
             located.append(Located(text_field, finding))
-    return Analysis(api, sha, "pass", None, located, conversation_key(seed, fields))
+    return Analysis(api, sha, "pass", None, located, conversation_key(seed, fields), fields)
 
 
 def conversation_key(seed: str, fields: Sequence[TextField]) -> str:

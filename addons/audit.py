@@ -1,4 +1,5 @@
-"""The `Audit` add-on: reveal covert marks in AI API requests as they pass, changing nothing.
+"""The `Audit` add-on: reveal covert marks in AI API requests as they pass, and (when asked)
+neutralise them or refuse the request.
 
 It reads each request body (and each client->server message of the OpenAI Responses
 WebSocket API), finds the text a client put there, scans it with `detectors.scan` and leaves
@@ -8,13 +9,26 @@ evidence where a user looks: a JSONL audit log, one console line per request wit
 receives the request byte for byte, and responses pass unchanged (event streams keep
 streaming, see `responseheaders`).
 
+The add-on is the orchestrator of the three modes (``stegwatch_mode``). ``audit`` changes
+nothing. ``sanitize`` rewrites the code points `addons.policy` picks (in scope, at or above the
+threshold) with `addons.sanitizer`, splicing them into the original bytes; a body with nothing
+to rewrite is not touched at all. ``block`` answers a request carrying a mark at or above the
+threshold locally, with the API's own error (`addons.block`), and never forwards it. The log
+keeps every original finding; `addons.evidence` can keep the original body too. Both modes act
+only on the AI APIs `addons.shapes` recognises: any other JSON POST through the proxy is
+audited only, since who wrote its strings and what its client expects of an error is unknown.
+
 Scanning leaves the event loop for large bodies: a worker thread parses and looks strings up
 in the per-string cache (`addons.scan_cache`), and a large batch of unseen text goes to a
 scanning process (`addons.scan_worker`) so that it does not hold the interpreter lock.
 
-It fails open. A body it cannot read is let through with one ``skipped`` record saying why,
-and an exception inside the add-on is logged and lets the flow through as well: an auditing
-proxy that breaks the user's agent gets switched off, and then it sees nothing.
+It fails open by default. A body it cannot read is let through with one ``skipped`` record
+saying why, and an exception inside the add-on is logged and lets the flow through as well: an
+auditing proxy that breaks the user's agent gets switched off, and then it sees nothing. A user
+who would rather lose a request than let an unchecked one out sets ``stegwatch_fail=closed``:
+in sanitize and block modes an internal error then refuses the request with the API-shaped
+error, and so does an unreadable body in block mode. Audit mode always fails open, since it
+promises to change nothing.
 
 Repeats: agents resend the whole conversation every turn. A finding whose identity (detector,
 kind, JSON path, code points) was already reported in the same conversation is logged with
@@ -28,19 +42,37 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import logging
+import os
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Optional, TypeVar
 
 from mitmproxy import addonmanager, ctx, exceptions, http
+from mitmproxy.websocket import WebSocketMessage
 
-from addons.analysis import API_GENERIC, API_WEBSOCKET, Analysis, analyse_request, analyse_websocket_message, body_digest
+from addons.analysis import (
+    API_GENERIC,
+    API_WEBSOCKET,
+    Analysis,
+    Located,
+    analyse_request,
+    analyse_websocket_message,
+    body_digest,
+)
+from addons.block import error_response, websocket_error_event
 from addons.audit_log import AuditLog, LoggedFinding, LogRecord, client_identity, redact_path, revealed_context, utc_timestamp
+from addons.date_drift import client_key, raise_disclosures, template_drift
+from addons.date_memory import DateLineMemory
+from addons.evidence import keep_original
+from addons.policy import FAILURE_POLICIES, SCOPES, Rewrite, blocking, describe_block, rewrites
+from addons.sanitizer import SanitizedBody, encode_body, sanitize_body
 from addons.scan_cache import ScanCache
 from addons.scan_worker import ScanProcess
-from detectors import Severity
+from addons.shapes import recognize
+from detectors import Finding, Severity
 
 logger = logging.getLogger("stegwatch")
 
@@ -56,16 +88,42 @@ METADATA_KEY = "stegwatch"
 # Conversations remembered for `repeat`; the oldest is forgotten first.
 MAX_CONVERSATIONS = 4096
 CACHE_BYTES = 128 * 1024 * 1024
+# Records kept in flow.metadata for one flow (a WebSocket flow gets one per message).
+MAX_RECORDS_PER_FLOW = 200
+
+_T = TypeVar("_T")
+
+
+@dataclass
+class Outcome:
+    """What the add-on did with one request or message, for the log."""
+
+    action: str
+    reason: str | None = None
+    sanitized_sha256: str | None = None
+    # Every finding written over: its string's path, and the finding in the original's offsets.
+    applied: list[tuple[str, Finding]] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    """What the mode decided for a request: its outcome, and a refusal message or a rewrite plan."""
+
+    outcome: Outcome
+    refusal: str | None = None
+    plan: list[Rewrite] = field(default_factory=list)
 
 
 class Audit:
-    """Scan requests and client WebSocket messages; log, mark and comment on findings."""
+    """Scan requests and client WebSocket messages; log, mark and comment on findings; in
+    sanitize and block modes, rewrite the marks or refuse the request."""
 
     def __init__(self) -> None:
         self.cache = ScanCache(CACHE_BYTES)
         self.scan_process = ScanProcess()
         self.log: AuditLog | None = None
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stegwatch-scan")
+        self.date_memory = DateLineMemory()
         self._seen: OrderedDict[str, set[tuple[str, str, str, tuple[str, ...]]]] = OrderedDict()
 
     # --- options -------------------------------------------------------------------------
@@ -73,8 +131,37 @@ class Audit:
     def load(self, loader: addonmanager.Loader) -> None:
         loader.add_option(
             "stegwatch_mode", str, "audit",
-            "audit: reveal marks and change nothing; sanitize and block come in a later release.",
+            "audit: reveal marks and change nothing. sanitize: rewrite the marks stegwatch_sanitize_scope "
+            "covers and forward the request. block: answer requests with a mark locally with the API's error.",
             choices=MODES,
+        )
+        loader.add_option(
+            "stegwatch_sanitize_min_severity", str, "medium",
+            "sanitize mode rewrites findings at or above this severity that have a replacement.",
+            choices=tuple(Severity),
+        )
+        loader.add_option(
+            "stegwatch_sanitize_scope", str, "client",
+            "Text sanitize mode rewrites. client: system prompt, instructions, developer messages, tool "
+            "definitions, client-injected context; conversation: also user and assistant text; all: also "
+            "tool inputs and tool results (files and command output the agent read).",
+            choices=tuple(SCOPES),
+        )
+        loader.add_option(
+            "stegwatch_block_min_severity", str, "high",
+            "block mode refuses requests with a finding (in any role) at or above this severity.",
+            choices=tuple(Severity),
+        )
+        loader.add_option(
+            "stegwatch_fail", str, "open",
+            "open: when sanitizing fails or a body cannot be inspected, forward it unchanged and log why. "
+            "closed (sanitize and block modes): refuse the request with the API's error instead.",
+            choices=FAILURE_POLICIES,
+        )
+        loader.add_option(
+            "stegwatch_keep_originals", Optional[str], None,
+            "Directory where the original body of every sanitized or blocked request is kept, in a "
+            "0600 file named by its SHA-256.",
         )
         loader.add_option(
             "stegwatch_log", Optional[str], None,
@@ -90,21 +177,36 @@ class Audit:
             choices=tuple(Severity),
         )
         loader.add_option(
+            "stegwatch_disclosure_severity", str, "info",
+            "Severity of date-format and time-zone disclosures (a locale-specific date, a zone name "
+            "or offset in client text). Raise it if you treat telling the server your zone as a leak.",
+            choices=tuple(Severity),
+        )
+        loader.add_option(
             "stegwatch_max_body", int, DEFAULT_MAX_BODY,
             "Bodies larger than this many bytes pass uninspected and are logged as skipped.",
         )
 
     def configure(self, updated: set[str]) -> None:
-        if "stegwatch_mode" in updated and ctx.options.stegwatch_mode != "audit":
-            raise exceptions.OptionsError(
-                f"stegwatch_mode={ctx.options.stegwatch_mode} is not available yet: this release only audits. "
-                "Use stegwatch_mode=audit."
-            )
-        if "stegwatch_min_severity" in updated:
+        # `choices` is enforced for values set from text (--set), not for values set in code.
+        for name, allowed in (("stegwatch_mode", MODES), ("stegwatch_sanitize_scope", tuple(SCOPES)),
+                              ("stegwatch_fail", FAILURE_POLICIES)):
+            if name in updated and getattr(ctx.options, name) not in allowed:
+                raise exceptions.OptionsError(f"{name} must be one of {', '.join(allowed)}, not {getattr(ctx.options, name)!r}")
+        for name in ("stegwatch_min_severity", "stegwatch_sanitize_min_severity", "stegwatch_block_min_severity"):
+            if name in updated:
+                try:
+                    Severity.parse(getattr(ctx.options, name))
+                except ValueError as error:
+                    raise exceptions.OptionsError(f"{name}: {error}") from error
+        if "stegwatch_keep_originals" in updated and ctx.options.stegwatch_keep_originals:
             try:
-                Severity.parse(ctx.options.stegwatch_min_severity)
-            except ValueError as error:
-                raise exceptions.OptionsError(f"stegwatch_min_severity: {error}") from error
+                keep_dir = os.path.expanduser(ctx.options.stegwatch_keep_originals)
+                os.makedirs(keep_dir, mode=0o700, exist_ok=True)
+            except OSError as error:
+                raise exceptions.OptionsError(
+                    f"cannot create stegwatch_keep_originals {ctx.options.stegwatch_keep_originals}: {error}"
+                ) from error
         if "stegwatch_max_body" in updated and ctx.options.stegwatch_max_body < 0:
             raise exceptions.OptionsError("stegwatch_max_body must be >= 0")
         if "stegwatch_log" in updated:
@@ -143,23 +245,28 @@ class Audit:
                 if flow.request.stream:
                     # stream_large_bodies sent the body on without keeping it: say so in the log.
                     reason = "oversized: the body was streamed (stream_large_bodies) and not kept"
-                    self._report(flow, Analysis(API_GENERIC, None, "skipped", reason))
+                    located: list[Located] = []
+                    self._report(flow, Analysis(API_GENERIC, None, "skipped", reason), located, Outcome("skipped", reason))
                 return  # GETs and WebSocket upgrades carry nothing to scan
+            content_encoding = flow.request.headers.get("content-encoding")
             analysis = await self._off_loop_if_large(
                 len(raw),
                 analyse_request,
                 flow.request.method,
                 flow.request.path,
                 raw,
-                flow.request.headers.get("content-encoding"),
+                content_encoding,
                 self.cache,
                 ctx.options.stegwatch_max_body,
                 self._client_seed(flow),
                 self.scan_process,
             )
-            self._report(flow, analysis)
-        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
-            self._fail_open(flow, error, raw)
+            located = self._final_findings(flow, analysis)
+            outcome = await self._act_on_request(flow, analysis, located, raw, content_encoding)
+            self._keep_original_if_changed(outcome, raw, analysis.body_sha256)
+            self._report(flow, analysis, located, outcome)
+        except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
+            self._fail(flow, error, raw)
 
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         content = b""
@@ -179,9 +286,12 @@ class Audit:
                 f"ws:{flow.id}",
                 self.scan_process,
             )
-            self._report(flow, analysis)
-        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
-            self._fail_open(flow, error, content, API_WEBSOCKET)
+            located = self._final_findings(flow, analysis)
+            outcome = await self._act_on_message(flow, message, analysis, located)
+            self._keep_original_if_changed(outcome, content, analysis.body_sha256)
+            self._report(flow, analysis, located, outcome)
+        except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
+            self._fail(flow, error, content, API_WEBSOCKET)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         """Stream event streams to the client as they come, instead of buffering to the end."""
@@ -193,11 +303,109 @@ class Audit:
 
     # --- work ----------------------------------------------------------------------------
 
-    async def _off_loop_if_large(self, size: int, function: Callable[..., Analysis], *args: object) -> Analysis:
+    async def _off_loop_if_large(self, size: int, function: Callable[..., _T], *args: object) -> _T:
         if size < OFFLOAD_BYTES:
             return function(*args)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, function, *args)
+
+    def _verdict(self, analysis: Analysis, located: list[Located], what: str) -> Verdict:
+        """What the mode asks for: forward as is, refuse (with the client's message), or rewrite."""
+        mode = ctx.options.stegwatch_mode
+        if analysis.action == "skipped":
+            if mode == "block" and self._fails_closed():
+                refusal = f"stegwatch refused this {what}: it cannot inspect it ({analysis.reason}), and stegwatch_fail=closed"
+                return Verdict(Outcome("blocked", analysis.reason), refusal=refusal)
+            return Verdict(Outcome("skipped", analysis.reason))
+        if mode == "block":
+            threshold = Severity.parse(ctx.options.stegwatch_block_min_severity)
+            hits = blocking(located, threshold)
+            return Verdict(Outcome("blocked"), refusal=describe_block(hits, threshold)) if hits else Verdict(Outcome("pass"))
+        if mode == "sanitize" and analysis.decoded is not None:
+            threshold = Severity.parse(ctx.options.stegwatch_sanitize_min_severity)
+            return Verdict(Outcome("pass"), plan=rewrites(located, threshold, ctx.options.stegwatch_sanitize_scope))
+        return Verdict(Outcome("pass"))
+
+    async def _act_on_request(
+        self, flow: http.HTTPFlow, analysis: Analysis, located: list[Located], raw: bytes, content_encoding: str | None
+    ) -> Outcome:
+        """Apply the mode to an HTTP request: forward, rewrite the body, or answer locally."""
+        if analysis.api == API_GENERIC:
+            # Not an AI API we know: who wrote its strings, and what an error must look like, is
+            # unknown, so it is audited only (it may be any JSON POST through the proxy).
+            return Outcome(analysis.action, analysis.reason)
+        verdict = self._verdict(analysis, located, "request")
+        if verdict.refusal is not None:
+            flow.response = error_response(analysis.api, verdict.refusal)
+            return verdict.outcome
+        if not verdict.plan:
+            return verdict.outcome
+        try:
+            result, new_raw = await self._off_loop_if_large(
+                len(raw), _sanitize_request, analysis.decoded, verdict.plan, content_encoding
+            )
+        except Exception as error:  # noqa: BLE001 - the failure policy decides, see the module docstring
+            return self._sanitize_failed(flow, analysis.api, error)
+        if not result.changed:
+            return verdict.outcome
+        flow.request.raw_content = new_raw
+        _fix_content_length(flow.request.headers, len(new_raw))
+        return _sanitized(result, new_raw)
+
+    async def _act_on_message(
+        self, flow: http.HTTPFlow, message: WebSocketMessage, analysis: Analysis, located: list[Located]
+    ) -> Outcome:
+        """Apply the mode to a client WebSocket message: forward, rewrite it, or drop it with an error event."""
+        verdict = self._verdict(analysis, located, "message")
+        if verdict.refusal is not None:
+            self._refuse_message(flow, verdict.refusal)
+            return verdict.outcome
+        if not verdict.plan:
+            return verdict.outcome
+        try:
+            result = await self._off_loop_if_large(len(analysis.decoded), sanitize_body, analysis.decoded, verdict.plan)
+        except Exception as error:  # noqa: BLE001 - the failure policy decides, see the module docstring
+            return self._sanitize_failed(flow, API_WEBSOCKET, error)
+        if not result.changed:
+            return verdict.outcome
+        message.content = result.body
+        return _sanitized(result, result.body)
+
+    def _sanitize_failed(self, flow: http.HTTPFlow, api: str, error: Exception) -> Outcome:
+        reason = f"sanitize failed: {type(error).__name__}: {error}"
+        if self._fails_closed():
+            _say(logging.ERROR, f"stegwatch: {reason}; the request is refused (stegwatch_fail=closed)")
+            self._refuse(flow, api, f"stegwatch refused this request: {reason}, and stegwatch_fail=closed")
+            return Outcome("blocked", reason)
+        _say(logging.ERROR, f"stegwatch: {reason}; the original is forwarded (stegwatch_fail=open)")
+        return Outcome("pass", f"{reason}; forwarded unchanged (stegwatch_fail=open)")
+
+    def _fails_closed(self) -> bool:
+        return ctx.options.stegwatch_fail == "closed" and ctx.options.stegwatch_mode != "audit"
+
+    def _refuse(self, flow: http.HTTPFlow, api: str, message: str) -> None:
+        if flow.websocket is not None:
+            self._refuse_message(flow, message)
+        else:
+            flow.response = error_response(api, message)
+
+    def _refuse_message(self, flow: http.HTTPFlow, message: str) -> None:
+        """Drop the client's last WebSocket message and tell the client why with an error event."""
+        flow.websocket.messages[-1].drop()
+        self.send_to_client(flow, websocket_error_event(message))
+
+    def send_to_client(self, flow: http.HTTPFlow, payload: bytes) -> None:
+        """Inject a text message towards the client (mitmproxy's ``inject.websocket`` command)."""
+        ctx.master.commands.call("inject.websocket", flow, True, payload, True)
+
+    def _keep_original_if_changed(self, outcome: Outcome, raw: bytes, sha: str | None) -> None:
+        directory = ctx.options.stegwatch_keep_originals
+        if not directory or outcome.action not in ("sanitized", "blocked") or not raw or sha is None:
+            return
+        try:
+            keep_original(directory, raw, sha)
+        except OSError as error:
+            _say(logging.ERROR, f"stegwatch: cannot keep the original body in {directory}: {error}")
 
     def _wants_host(self, flow: http.HTTPFlow) -> bool:
         patterns = ctx.options.stegwatch_hosts
@@ -208,15 +416,37 @@ class Audit:
     def _client_seed(flow: http.HTTPFlow) -> str:
         return f"{flow.request.pretty_host}\x00{flow.request.headers.get('user-agent', '')}"
 
-    def _report(self, flow: http.HTTPFlow, analysis: Analysis) -> None:
+    def _final_findings(self, flow: http.HTTPFlow, analysis: Analysis) -> list[Located]:
+        """The scan's findings plus those that compare with earlier requests (date drift)."""
+        client = client_key(client_identity(flow.request.headers.items(multi=True)))
+        located = [*analysis.located, *template_drift(self.date_memory, client, analysis.fields)]
+        return raise_disclosures(located, Severity.parse(ctx.options.stegwatch_disclosure_severity))
+
+    def _report(self, flow: http.HTTPFlow, analysis: Analysis, located: list[Located], outcome: Outcome) -> None:
         threshold = Severity.parse(ctx.options.stegwatch_min_severity)
         floor = min(threshold, LOG_FLOOR)
+        # Whatever sanitize or block acted on is logged, whatever the floor: nothing is erased silently.
+        if ctx.options.stegwatch_mode == "sanitize":
+            floor = min(floor, Severity.parse(ctx.options.stegwatch_sanitize_min_severity))
+        elif ctx.options.stegwatch_mode == "block":
+            floor = min(floor, Severity.parse(ctx.options.stegwatch_block_min_severity))
+        rewritten = {_rewrite_key(path, finding) for path, finding in outcome.applied}
+        if outcome.applied:
+            # A rescan after a rewrite can find what the first scan rated lower or did not
+            # report: those rewrites are logged too.
+            first_scan = {_rewrite_key(item.field.path, item.finding) for item in located}
+            fields = {text_field.path: text_field for text_field in analysis.fields}
+            located = located + [
+                Located(fields[path], finding) for path, finding in outcome.applied
+                if _rewrite_key(path, finding) not in first_scan and path in fields
+            ]
         seen = self._seen_in(analysis.conversation)
         reported_before = frozenset(seen)  # two equal findings in one request are both new
         logged: list[LoggedFinding] = []
-        for item in analysis.located:
+        for item in located:
             finding = item.finding
-            if finding.severity < floor:
+            was_rewritten = _rewrite_key(item.field.path, finding) in rewritten
+            if finding.severity < floor and not was_rewritten:
                 continue
             identity = (finding.detector, finding.kind, item.field.path, tuple(finding.codepoints))
             repeat = identity in reported_before
@@ -227,9 +457,12 @@ class Audit:
                     severity=finding.severity, start=finding.start, end=finding.end,
                     codepoints=finding.codepoints, replacement=finding.replacement, message=finding.message,
                     repeat=repeat, context=revealed_context(item.field.text, finding),
+                    rewritten=was_rewritten,
                 )
             )
-        record = self._record(flow, analysis.api, analysis.action, analysis.body_sha256, logged, analysis.reason)
+        record = self._record(
+            flow, analysis.api, outcome.action, analysis.body_sha256, logged, outcome.reason, outcome.sanitized_sha256
+        )
         self._write(record)
         self._leave_evidence(flow, record, threshold)
 
@@ -247,12 +480,13 @@ class Audit:
 
     def _record(
         self, flow: http.HTTPFlow, api: str, action: str, sha: str | None,
-        findings: list[LoggedFinding], reason: str | None,
+        findings: list[LoggedFinding], reason: str | None, sanitized_sha: str | None = None,
     ) -> LogRecord:
         return LogRecord(
             ts=utc_timestamp(), flow_id=flow.id, api=api, host=flow.request.pretty_host,
             path=redact_path(flow.request.path), client=client_identity(flow.request.headers.items(multi=True)),
-            mode=ctx.options.stegwatch_mode, action=action, body_sha256=sha, findings=findings, reason=reason,
+            mode=ctx.options.stegwatch_mode, action=action, body_sha256=sha, sanitized_sha256=sanitized_sha,
+            findings=findings, reason=reason,
         )
 
     def _write(self, record: LogRecord) -> None:
@@ -267,28 +501,42 @@ class Audit:
         alarms = [f for f in record.findings if f.severity >= threshold]
         evidence = flow.metadata.setdefault(METADATA_KEY, [])
         evidence.append(record.model_dump(mode="json", exclude={"client"}))
-        if record.action == "skipped":
-            _say(logging.INFO, f"stegwatch: skipped {record.host}{record.path}: {record.reason}")
+        del evidence[:-MAX_RECORDS_PER_FLOW]  # a long WebSocket session keeps its latest records
+        if record.action == "skipped" or (record.action == "blocked" and record.reason):
+            _say(logging.INFO, f"stegwatch: {record.action} {record.host}{record.path}: {record.reason}")
             return
         if not alarms:
             return
         flow.marked = flow.marked or MARKER
         worst = max(f.severity for f in alarms)
         first = alarms[0]
+        acted = f", {record.action}" if record.action in ("sanitized", "blocked") else ""
         summary = (
-            f"stegwatch: {len(alarms)} {'alarm' if len(alarms) == 1 else 'alarms'} ({worst}) in {record.api}; "
+            f"stegwatch: {len(alarms)} {'alarm' if len(alarms) == 1 else 'alarms'} ({worst}) in {record.api}{acted}; "
             f"first: {first.role} {first.path} {first.detector}/{first.kind} {' '.join(first.codepoints[:8])}"
         )
-        flow.comment = f"{flow.comment}\n{summary}" if flow.comment else summary
         new = [f for f in alarms if not f.repeat]
-        if new:
-            _say(logging.WARNING, console_line(record, new))
+        if new or flow.websocket is None:  # one line per message would bury a WebSocket's comment
+            flow.comment = f"{flow.comment}\n{summary}" if flow.comment else summary
+        if new or record.action == "blocked":  # a refusal is news even for a known mark
+            _say(logging.WARNING, console_line(record, new or alarms))
 
-    def _fail_open(self, flow: http.HTTPFlow, error: Exception, raw: bytes, api: str = API_GENERIC) -> None:
+    def _fail(self, flow: http.HTTPFlow, error: Exception, raw: bytes, api: str | None = None) -> None:
         reason = f"internal error: {type(error).__name__}: {error}"
-        _say(logging.ERROR, f"stegwatch: {reason}; the flow passes unchanged\n{traceback.format_exc()}")
+        if api is None:
+            by_path = recognize(flow.request.method, flow.request.path, {})
+            api = API_GENERIC if by_path is None else by_path.value
+        action = "skipped"
         try:
-            record = self._record(flow, api, "skipped", body_digest(raw), [], reason)
+            if self._fails_closed() and raw and flow.response is None and api != API_GENERIC:
+                self._refuse(flow, api, f"stegwatch refused this request: {reason}, and stegwatch_fail=closed")
+                action = "blocked"
+        except Exception:  # noqa: BLE001 - refusing failed too; the flow passes, as fail-open would
+            _say(logging.ERROR, f"stegwatch: cannot refuse the request:\n{traceback.format_exc()}")
+        outcome = "is refused (stegwatch_fail=closed)" if action == "blocked" else "passes unchanged"
+        _say(logging.ERROR, f"stegwatch: {reason}; the flow {outcome}\n{traceback.format_exc()}")
+        try:
+            record = self._record(flow, api, action, body_digest(raw), [], reason)
             self._write(record)
             flow.metadata.setdefault(METADATA_KEY, []).append(record.model_dump(mode="json", exclude={"client"}))
         except Exception:  # noqa: BLE001 - the record is best effort; the flow must still pass
@@ -301,6 +549,8 @@ def console_line(record: LogRecord, alarms: Sequence[LoggedFinding]) -> str:
     first = alarms[0]
     codepoints = " ".join(first.codepoints[:8]) + (" …" if len(first.codepoints) > 8 else "")
     count = f"{len(alarms)} new finding{'s' if len(alarms) != 1 else ''}"
+    if record.action in ("sanitized", "blocked"):
+        count += f", {record.action}"
     return (
         f"stegwatch {str(worst).upper()} {record.api} {record.host}{record.path}: {count}; "
         f"first: [{first.role}] {first.path} {first.detector}/{first.kind} {codepoints}: {first.context}"
@@ -317,3 +567,29 @@ def _say(level: int, message: str) -> None:
 
 def _is_responses_websocket(path: str) -> bool:
     return path.split("?", 1)[0].rstrip("/").endswith("/responses")
+
+
+def _sanitize_request(decoded: bytes, plan: Sequence[Rewrite], content_encoding: str | None) -> tuple[SanitizedBody, bytes]:
+    """The sanitized body and its bytes for the wire (compressed again if the request was)."""
+    result = sanitize_body(decoded, plan)
+    if not result.changed:
+        return result, b""
+    return result, encode_body(result.body, content_encoding)
+
+
+def _sanitized(result: SanitizedBody, wire: bytes) -> Outcome:
+    return Outcome(
+        "sanitized",
+        sanitized_sha256=body_digest(wire),
+        applied=result.applied,
+    )
+
+
+def _rewrite_key(path: str, finding: Finding) -> tuple[str, int, int, str, str]:
+    return (path, finding.start, finding.end, finding.detector, finding.kind)
+
+
+def _fix_content_length(headers: http.Headers, length: int) -> None:
+    """Content-Length follows the new body; a chunked body or an HTTP/2 body without one stays so."""
+    if "content-length" in headers and "transfer-encoding" not in headers:
+        headers["content-length"] = str(length)

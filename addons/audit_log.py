@@ -76,6 +76,7 @@ class LoggedFinding(BaseModel):
     message: str
     repeat: bool
     context: str
+    rewritten: bool = False
 
 
 class LogRecord(BaseModel):
@@ -92,6 +93,7 @@ class LogRecord(BaseModel):
     mode: str
     action: Action
     body_sha256: str | None
+    sanitized_sha256: str | None = None
     findings: list[LoggedFinding]
     reason: str | None = None
 

@@ -6,10 +6,14 @@ Load it by path, from a checkout or from the installed package::
     mitmdump -s "$(python -c 'import addons.stegwatch as s; print(s.__file__)')"
 
 or run ``stegwatch run``, which adds streaming of event streams and a default log file.
-Options (``--set name=value``): stegwatch_mode, stegwatch_log, stegwatch_hosts,
-stegwatch_min_severity, stegwatch_max_body; `docs/options.md` describes them.
+Options (``--set name=value``): stegwatch_mode (audit, sanitize, block), stegwatch_log,
+stegwatch_hosts, stegwatch_min_severity, stegwatch_max_body, stegwatch_sanitize_scope,
+stegwatch_sanitize_min_severity, stegwatch_block_min_severity, stegwatch_fail,
+stegwatch_keep_originals; `docs/options.md` describes them.
 
-The add-on audits and changes nothing the server or the client could see; see `addons.audit`.
+In the default audit mode the add-on changes nothing the server or the client could see;
+sanitize mode rewrites marks in flight and block mode refuses requests that carry them; see
+`addons.audit`.
 """
 
 from __future__ import annotations
@@ -24,5 +28,6 @@ if _PROJECT_ROOT not in sys.path:
     sys.path.insert(0, _PROJECT_ROOT)
 
 from addons.audit import Audit  # noqa: E402 - needs the path above
+from addons.contentview import ContentviewRegistration  # noqa: E402 - needs the path above
 
-addons = [Audit()]
+addons = [Audit(), ContentviewRegistration()]

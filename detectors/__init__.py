@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from detectors._tables import UNICODE_VERSION
 from detectors.base import Detector, make_finding
+from detectors.char_index import TriggerTable
 from detectors.model import Finding, Severity
 
 __all__ = [
@@ -44,12 +45,19 @@ def scan(text: str, detectors: Sequence[Detector] | None = None) -> list[Finding
         raise TypeError(f"scan() takes a str, not {type(text).__name__}")
     chosen = DEFAULT_DETECTORS if detectors is None else detectors
     is_ascii = text.isascii()
+    index = _DEFAULT_TRIGGERS.index(text) if chosen is DEFAULT_DETECTORS and not is_ascii else None
     findings: list[Finding] = []
     for detector in chosen:
         if is_ascii and not detector.ascii_relevant:
             continue
+        family = _DEFAULT_FAMILY.get(id(detector)) if index is not None else None
+        if family is not None and not index.present[family]:
+            continue
         try:
-            findings.extend(detector.find(text))
+            if family is not None and getattr(detector, "takes_candidates", False):
+                findings.extend(detector.find(text, candidates=index.candidates(family)))
+            else:
+                findings.extend(detector.find(text))
         except Exception as error:  # noqa: BLE001 - reported as a finding, see docstring
             findings.append(
                 make_finding(
@@ -144,3 +152,10 @@ def replay(text: str, steps: Sequence[SanitizeStep]) -> str:
 # Last, so that detector modules can import `detectors.base` and friends while the
 # package is still initialising.
 from detectors.registry import DEFAULT_DETECTORS  # noqa: E402
+
+# One bit per default detector that declares ``triggers`` (see `detectors.char_index`).
+_DEFAULT_FAMILY = {
+    id(detector): family
+    for family, detector in enumerate(d for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None)
+}
+_DEFAULT_TRIGGERS = TriggerTable([d.triggers for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None])

@@ -12,10 +12,11 @@ visible and are ``medium``. Spec: UAX #9, CVE-2021-42574, issue 3 channel 4.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from detectors.base import make_finding
+from detectors.char_index import class_ranges, starts
 from detectors.exemptions import is_rtl_context
 from detectors.invisible import describe_position
 from detectors.model import Finding, Severity
@@ -23,7 +24,8 @@ from detectors.unicode import describe_all
 
 _EMBEDDING_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _DIRECTIONAL_MARKS = "\u200e\u200f\u061c"
-_BIDI_RUN = re.compile(f"[{_EMBEDDING_CONTROLS}{_DIRECTIONAL_MARKS}]+")
+_BIDI = f"[{_EMBEDDING_CONTROLS}{_DIRECTIONAL_MARKS}]"
+_BIDI_RUN = re.compile(f"{_BIDI}{_BIDI}*")  # not "+": `re` scans fast only for a leading class
 _CONTROL_OR_MARK_RUN = re.compile(f"[{_EMBEDDING_CONTROLS}]+|[{_DIRECTIONAL_MARKS}]+")
 
 
@@ -32,9 +34,17 @@ class BidiDetector:
 
     name: ClassVar[str] = "bidi"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = class_ranges(_EMBEDDING_CONTROLS + _DIRECTIONAL_MARKS)
+    takes_candidates: ClassVar[bool] = True  # find() may be given the shared trigger offsets
 
-    def find(self, text: str) -> Iterator[Finding]:
-        for candidate in _BIDI_RUN.finditer(text):
+    def find(self, text: str, candidates: Iterable[int] | None = None) -> Iterator[Finding]:
+        position = 0
+        for start in starts(text, candidates, _BIDI_RUN):
+            if start < position:
+                continue
+            candidate = _BIDI_RUN.match(text, start)
+            position = candidate.end()
             yield from self._judge(text, candidate)
 
     def _judge(self, text: str, candidate: re.Match[str]) -> Iterator[Finding]:

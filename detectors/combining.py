@@ -15,18 +15,19 @@ of their own.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterator
 from typing import ClassVar
 
+import numpy as np
 import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import membership_table, positions_by_bit, run_starts
 from detectors.exemptions import is_keycap_sequence
 from detectors.model import Finding, Severity
-from detectors.split_pattern import SplitPattern, merged
+from detectors.split_pattern import merged
 from detectors.unicode import char_class, describe, describe_all, in_ranges, script, script_extensions
 
 # Alphabets where more than two marks on one letter never happens in normal text.
@@ -47,13 +48,30 @@ def _subtract(ranges: tuple[tuple[int, int], ...], *removed: tuple[tuple[int, in
 _MARK_RANGES = _subtract(_tables.NONSPACING_MARK + _tables.ENCLOSING_MARK, _tables.DEFAULT_IGNORABLE, _tables.VARIATION_SELECTOR)
 _DRAWN_OVER_RANGES = sorted(_tables.ENCLOSING_MARK + _tables.OVERLAY_MARK)
 # Three marks in a row, or one drawn over its base; the whole run is then judged in Python.
-# Two patterns, each led by one class: an alternation would lose ``re``'s fast class scan.
-_STACKED = SplitPattern("<mark><mark><mark>", mark=_MARK_RANGES)
-_DRAWN = SplitPattern("<drawn>", drawn=_DRAWN_OVER_RANGES)
+_STACK_START = 3
 _MARK = char_class(_MARK_RANGES)
 _MARK_RUN = re.compile(f"[{_MARK}]*")
 _ONE_MARK = re.compile(f"[{_MARK}]")
 _ONE_DRAWN_OVER = re.compile(f"[{char_class(_DRAWN_OVER_RANGES)}]")
+
+
+_MARK_BIT, _DRAWN_BIT = 1, 2
+_MARK_TABLE = (
+    membership_table(_MARK_RANGES).astype(np.uint8) * _MARK_BIT
+    | membership_table(_DRAWN_OVER_RANGES).astype(np.uint8) * _DRAWN_BIT
+)
+
+
+def _candidates(text: str) -> list[int]:
+    """Sorted starts of runs of three marks or more, and positions of marks drawn over a base.
+
+    One vectorised pass. Each position is listed once: where ``re`` would also have found the
+    later triples of a long run and a drawn mark at a run's start, `CombiningMarksDetector.find`
+    skipped them as already judged.
+    """
+    marks, drawn = positions_by_bit(text, _MARK_TABLE, (_MARK_BIT, _DRAWN_BIT))
+    stacked = run_starts(marks, _STACK_START)
+    return np.union1d(stacked, drawn).tolist()
 
 
 class CombiningMarksDetector:
@@ -61,14 +79,12 @@ class CombiningMarksDetector:
 
     name: ClassVar[str] = "combining-marks"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = sorted([*_MARK_RANGES, *_DRAWN_OVER_RANGES])
 
     def find(self, text: str) -> Iterator[Finding]:
         judged_until = 0
-        candidates = heapq.merge(
-            (m.start() for m in _STACKED.for_text(text).finditer(text)),
-            (m.start() for m in _DRAWN.for_text(text).finditer(text)),
-        )
-        for start in candidates:
+        for start in _candidates(text):
             if start < judged_until:
                 continue
             while start > judged_until and _ONE_MARK.fullmatch(text[start - 1]):

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from detectors.base import make_finding
+from detectors.char_index import class_ranges
 from detectors.invisible import describe_position
 from detectors.model import Finding, Severity
 from detectors.unicode import describe, reveal
@@ -53,6 +54,8 @@ class ControlDetector:
 
     name: ClassVar[str] = "control"
     ascii_relevant: ClassVar[bool] = True
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = class_ranges(_CONTROLS)
 
     def find(self, text: str) -> Iterator[Finding]:
         if text.isascii() and not any(control in text for control in _ASCII_CONTROLS):
@@ -71,7 +74,9 @@ class ControlDetector:
     def _escape_sequence(self, text: str, sequence: re.Match[str]) -> Finding:
         start, end = sequence.span()
         is_colour = sequence["final"] == "m" and _SGR_PARAMETERS.fullmatch(sequence["csi"]) is not None
-        severity, what = (Severity.MEDIUM, "ANSI colour (SGR) sequence") if is_colour else (Severity.HIGH, "terminal escape sequence")
+        severity, what = (
+            (Severity.MEDIUM, "ANSI colour (SGR) sequence") if is_colour else (Severity.HIGH, "terminal escape sequence")
+        )
         return make_finding(
             self.name, "ansi-escape", text, start, end, severity,
             f"{what} {reveal(sequence.group())!r}", replacement="",

@@ -18,13 +18,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import unicodedata2
 
 from detectors import _tables
+from detectors.char_index import membership_table, positions_by_bit, runs
 from detectors.unicode import char_class, char_name
 
 # Spec lists from issue 6 (look-alikes of the three ASCII date/time separators).
 DASH_LOOKALIKES = "\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d"
+# An EN DASH after a time starts a range ("09:00\u201317:30"), never a UTC offset.
+OFFSET_SIGN_LOOKALIKES = DASH_LOOKALIKES.replace("\u2013", "")
 SLASH_LOOKALIKES = "\u2215\u2044\uff0f"
 COLON_LOOKALIKES = "\u2236\ua789\uff1a"
 INVISIBLES = "\u200b\u200c\u200d\u2060\ufeff"
@@ -50,7 +54,7 @@ _TSEP = f"{_INV}*[:{COLON_LOOKALIKES}]{_INV}*"
 _LETTER = f"(?:[^\\W\\d_]|[{char_class(_tables.NONSPACING_MARK, _tables.SPACING_MARK)}])"
 _WORD = f"{_LETTER}+(?:\\.{_LETTER}+)*[.\u05f3\u0970]?"
 _AMPM = "(?:[\\x20\\u202f]?[AaPp]\\.?[Mm]\\.?(?![A-Za-z]))"
-_TZ = (f"(?:\\x20?(?:Z(?![A-Za-z0-9])|[+{DASH_LOOKALIKES}-]{_DIG}{{2}}(?:{_TSEP})?{_DIG}{{2}}(?!{_DIG})"
+_TZ = (f"(?:\\x20?(?:Z(?![A-Za-z0-9])|[+{OFFSET_SIGN_LOOKALIKES}-]{_DIG}{{2}}(?:{_TSEP})?{_DIG}{{2}}(?!{_DIG})"
        "|(?:GMT|UTC)(?:[+-]\\d{1,2}(?::?\\d{2})?)?(?![A-Za-z])|[A-Z]{2,4}T(?![A-Za-z])))")
 _TIME = f"{_N}{_TSEP}{_N}(?:{_TSEP}{_N}(?:[.,]{_DIG}{{1,9}})?)?{_AMPM}?(?:\\x20{_N4})?{_TZ}?"
 _JOIN = "(?:T|\\x20|,\\x20|:)"
@@ -71,7 +75,7 @@ def _candidate_pattern(dig: str, inv: str, sep: str, tsep: str, letter: str, cjk
     n = f"{dig}(?:{inv}*{dig})*" if inv else f"{dig}+"
     n4 = f"{dig}(?:{inv}*{dig}){{3}}(?!{dig})" if inv else f"{dig}{{4}}(?!{dig})"
     word = f"{letter}+(?:\\.{letter}+)*[.\u05f3\u0970]?"   # he U+05F3 and hi U+0970 abbreviate
-    tz = (f"(?:\\x20?(?:Z(?![A-Za-z0-9])|[+{DASH_LOOKALIKES if inv else ''}-]{dig}{{2}}(?:{tsep})?{dig}{{2}}(?!{dig})"
+    tz = (f"(?:\\x20?(?:Z(?![A-Za-z0-9])|[+{OFFSET_SIGN_LOOKALIKES if inv else ''}-]{dig}{{2}}(?:{tsep})?{dig}{{2}}(?!{dig})"
           "|(?:GMT|UTC)(?:[+-]\\d{1,2}(?::?\\d{2})?)?(?![A-Za-z])|[A-Z]{2,4}T(?![A-Za-z])))")
     time_tail = f"{tsep}{n}(?:{tsep}{n}(?:[.,]{dig}{{1,9}})?)?{_AMPM}?(?:\\x20{n4})?{tz}?"
     time = f"{n}{time_tail}"
@@ -97,7 +101,12 @@ _DIG_BMP = f"[0-9{char_class(_BMP_DIGIT_RANGES)}]"
 BMP_CANDIDATE = _candidate_pattern(_DIG_BMP, _INV, _SEP, _TSEP, _LETTER, cjk=True)
 BMP_DIGIT_RUN = re.compile(f"{_DIG_BMP}+")
 ASTRAL_DIGIT = re.compile(f"[{char_class([r for r in _tables.NON_ASCII_DECIMAL_DIGIT if r[1] >= 0x10000])}]")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_BMP_DIGIT_BIT, _ASTRAL_DIGIT_BIT = 1, 2
+# One vectorised pass finds the digit runs (see `detectors.char_index`).
+_DIGIT_TABLE = (
+    membership_table([(0x30, 0x39), *_BMP_DIGIT_RANGES]).astype(np.uint8) * _BMP_DIGIT_BIT
+    | membership_table([r for r in _tables.NON_ASCII_DECIMAL_DIGIT if r[1] >= 0x10000]).astype(np.uint8) * _ASTRAL_DIGIT_BIT
+)
 # Pure ASCII text cannot hold a look-alike, an invisible or a CJK marker: a smaller pattern.
 ASCII_CANDIDATE = _candidate_pattern("[0-9]", "", "[-/.]\\x20?", ":", "[A-Za-z]", cjk=False)
 
@@ -179,17 +188,18 @@ def date_signatures(text: str) -> list[DateMatch]:
 
 def unicode_plan(text: str) -> tuple[re.Pattern[str], list[tuple[int, int]]]:
     """Pattern and windows for non-ASCII text: around digit runs, astral digits only if present."""
-    if _ASTRAL.search(text) is not None and ASTRAL_DIGIT.search(text) is not None:
+    bmp_digits, astral_digits = positions_by_bit(text, _DIGIT_TABLE, (_BMP_DIGIT_BIT, _ASTRAL_DIGIT_BIT))
+    if len(astral_digits):
         return CANDIDATE, [(0, len(text))]
     windows: list[tuple[int, int]] = []
     previous_start, previous_end = -_RUN_GAP - 1, -_RUN_GAP - 1
-    for run in BMP_DIGIT_RUN.finditer(text):
+    for run_start, run_end in runs(bmp_digits):
         # Every date or time has two digit runs close together (day and year, hour and minute).
-        near = run.start() - previous_end <= _RUN_GAP
-        pair_start, previous_start, previous_end = previous_start, run.start(), run.end()
+        near = run_start - previous_end <= _RUN_GAP
+        pair_start, previous_start, previous_end = previous_start, run_start, run_end
         if not near:
             continue
-        start, end = max(0, pair_start - _WINDOW), min(len(text), run.end() + _WINDOW)
+        start, end = max(0, pair_start - _WINDOW), min(len(text), run_end + _WINDOW)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:

@@ -15,13 +15,14 @@ Spec: issue 3, channel 10.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import starts
 from detectors.exemptions import is_cjk_context
 from detectors.model import Finding, Severity
 from detectors.neighbourhood import in_dynamic_line, letter_scripts, window
@@ -87,13 +88,18 @@ class LookalikeDigitDetector:
 
     name: ClassVar[str] = "lookalike-digit"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = list(_tables.NON_ASCII_DECIMAL_DIGIT)
+    takes_candidates: ClassVar[bool] = True  # find() may be given the shared trigger offsets
 
-    def find(self, text: str) -> Iterator[Finding]:
+    def find(self, text: str, candidates: Iterable[int] | None = None) -> Iterator[Finding]:
         position = 0
         reported_info: set[int] = set()
-        while (first := _CANDIDATE.search(text, position)) is not None:
-            if not _NON_ASCII_DIGIT_RUN.match(text, first.start()):
-                position = first.end()
+        for candidate in starts(text, candidates, _CANDIDATE):
+            if candidate < position:
+                continue
+            first = _NON_ASCII_DIGIT_RUN.match(text, candidate)
+            if not first:
                 continue
             start = _number_start(text, first.start())
             end = _NUMBER_AHEAD.match(text, start).end()

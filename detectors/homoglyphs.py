@@ -15,16 +15,17 @@ full-width forms) are left to the normalization and punctuation detectors.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import ClassVar
 
+import numpy as np
 import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import chunks, lookup, membership_table
 from detectors.exemptions import is_english_context, is_format_conversion, is_greek_symbol_prefix, is_ipa_transcription
 from detectors.model import Finding, Severity
 from detectors.neighbourhood import has_non_ascii_letter, script_ranges, window
@@ -62,29 +63,24 @@ for _ch, _proto in sorted(_PROTOTYPE.items(), reverse=True):
 _FOREIGN = sorted(list(script_ranges(("Cyrillic", "Greek", "Armenian"))) + merged({ord(ch) for ch in _PROTOTYPE}))
 
 
-# Candidates are foreign letters touching an ASCII letter. Each pattern is led by one character
-# class, the rarer kind in the text (foreign letters in English, ASCII ones in Russian), so that
-# ``re`` scans with its fast class loop; an alternation of the two would lose it.
-def _patterns(foreign: list[tuple[int, int]]) -> tuple[tuple[SplitPattern, ...], tuple[SplitPattern, ...], SplitPattern]:
-    """Patterns led by a foreign letter, patterns led by an ASCII letter, one foreign letter."""
-    return (
-        (SplitPattern("<f>(?=[A-Za-z])", f=foreign), SplitPattern("<f>(?<=[A-Za-z]<f>)", f=foreign)),
-        (SplitPattern("[A-Za-z](?=<f>)", f=foreign), SplitPattern("[A-Za-z](?<=<f>[A-Za-z])", f=foreign)),
-        SplitPattern("<f>", f=foreign),
-    )
-
-
 _DOTLESS_I = 0x0131
 # Turkish and Azerbaijani write U+0131 in most sentences; where their other letters (g and s
 # with breve and cedilla, capital I with dot, schwa) appear, U+0131 is not scanned for at all.
 _TURKIC_LETTERS = re.compile("[\u011e\u011f\u015e\u015f\u0130\u018f\u0259]")
-_ALL_PATTERNS = _patterns(_FOREIGN)
-_TURKIC_PATTERNS = _patterns([r for r in _FOREIGN if r != (_DOTLESS_I, _DOTLESS_I)])
+# Candidates are foreign letters touching an ASCII letter, found with one vectorised pass
+# (`_touching_runs`); these count foreign letters in a sample, to pick which kind leads.
+_ONE_FOREIGN = SplitPattern("<f>", f=_FOREIGN)
+_ONE_FOREIGN_BUT_DOTLESS_I = SplitPattern("<f>", f=[r for r in _FOREIGN if r != (_DOTLESS_I, _DOTLESS_I)])
 _ASCII_LETTER = re.compile("[A-Za-z]")
+_FOREIGN_LETTER, _FOREIGN_BUT_DOTLESS_I, _ASCII = 1, 2, 4
+_TOUCH_TABLE = (
+    membership_table(_FOREIGN).astype(np.uint8) * _FOREIGN_LETTER
+    | membership_table([r for r in _FOREIGN if r != (_DOTLESS_I, _DOTLESS_I)]).astype(np.uint8) * _FOREIGN_BUT_DOTLESS_I
+    | membership_table([(0x41, 0x5A), (0x61, 0x7A)]).astype(np.uint8) * _ASCII
+)
 _SAMPLE = 4096
 _WORD_CHARS = char_class(_tables.LETTER, _tables.NONSPACING_MARK, _tables.SPACING_MARK)
 _WORD_REST = re.compile(f"[{_WORD_CHARS}]*")
-_WORD_BEFORE = re.compile(f"[{_WORD_CHARS}]*$")
 _WORD_REACH = 64
 
 
@@ -100,14 +96,15 @@ class HomoglyphDetector:
 
     name: ClassVar[str] = "homoglyph"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = _FOREIGN
 
     def find(self, text: str) -> Iterator[Finding]:
         judged_until = 0
         for position in _touching_runs(text):
             if position < judged_until:
                 continue
-            before = _WORD_BEFORE.search(text, max(judged_until, position - _WORD_REACH), position)
-            start = before.start() if before else position
+            start = _word_start(text, max(judged_until, position - _WORD_REACH), position)
             if is_format_conversion(text, start):
                 start += 1
             end = _WORD_REST.match(text, position, position + _WORD_REACH).end()
@@ -192,12 +189,43 @@ class HomoglyphDetector:
 
 
 def _touching_runs(text: str) -> Iterator[int]:
-    """Positions of letters (foreign or ASCII) that touch a letter of the other kind, in order."""
-    led_by_foreign, led_by_ascii, one_foreign = _TURKIC_PATTERNS if _TURKIC_LETTERS.search(text) else _ALL_PATTERNS
+    """Positions of letters (foreign or ASCII) that touch a letter of the other kind, in order.
+
+    The rarer kind in a sample leads (foreign letters in English, ASCII ones in Russian), and a
+    letter touching the other kind on both sides is listed twice, as the ``re`` patterns that
+    this vectorised pass replaces did.
+    """
+    turkic = _TURKIC_LETTERS.search(text) is not None
+    one_foreign = _ONE_FOREIGN_BUT_DOTLESS_I if turkic else _ONE_FOREIGN
     sample = text[:_SAMPLE]
     foreign_count = len(one_foreign.for_text(sample).findall(sample))
-    patterns = led_by_foreign if foreign_count <= len(_ASCII_LETTER.findall(sample)) else led_by_ascii
-    return heapq.merge(*((m.start() for m in p.for_text(text).finditer(text)) for p in patterns))
+    foreign_bit = _FOREIGN_BUT_DOTLESS_I if turkic else _FOREIGN_LETTER
+    led_by_foreign = foreign_count <= len(_ASCII_LETTER.findall(sample))
+    lead_bit, other_bit = (foreign_bit, _ASCII) if led_by_foreign else (_ASCII, foreign_bit)
+    found: list[np.ndarray] = []
+    for low, high in chunks(len(text)):
+        # One character of context on each side, for the neighbours at the chunk's edges.
+        context_low = max(0, low - 1)
+        flags = lookup(text[context_low:high + 1], _TOUCH_TABLE)
+        lead = (flags & lead_bit) != 0
+        other = (flags & other_bit) != 0
+        inner = slice(low - context_low, low - context_low + high - low)
+        before = np.zeros_like(lead)
+        before[1:] = other[:-1]
+        after = np.zeros_like(lead)
+        after[:-1] = other[1:]
+        for neighbour in (after, before):
+            found.append(np.flatnonzero((lead & neighbour)[inner]) + low)
+    return iter(np.sort(np.concatenate(found), kind="stable").tolist()) if found else iter(())
+
+
+def _word_start(text: str, low: int, position: int) -> int:
+    """As ``re.search("[word]*$", text, low, position).start()``, without its quadratic retries.
+
+    ``$`` also matches before a line break that ends the window, hence the ``stop``.
+    """
+    stop = position - 1 if position > low and text[position - 1] == "\n" else position
+    return stop - _WORD_REST.match(text[low:stop][::-1]).end()
 
 
 def _shown(ch: str) -> str:

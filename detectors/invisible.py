@@ -21,11 +21,14 @@ which judges them by their RTL context. Spec: issue 3 channel 3.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar
+
+import numpy as np
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import chunks, membership_table
 from detectors.context import is_dynamic_line
 from detectors.exemptions import (
     SHAPING_SCRIPTS,
@@ -65,8 +68,10 @@ def _intersect(left: tuple[tuple[int, int], ...], right: list[tuple[int, int]]) 
 
 
 _LETTERS_AND_MARKS = sorted([*_tables.LETTER, *_tables.NONSPACING_MARK, *_tables.SPACING_MARK])
-_SHAPING = char_class(_intersect(script_ranges(SHAPING_SCRIPTS), _LETTERS_AND_MARKS))
-_WORD_BREAK_LETTERS = char_class(_intersect(script_ranges(WORD_BREAK_HINT_SCRIPTS), _LETTERS_AND_MARKS))
+_SHAPING_RANGES = _intersect(script_ranges(SHAPING_SCRIPTS), _LETTERS_AND_MARKS)
+_WORD_BREAK_RANGES = _intersect(script_ranges(WORD_BREAK_HINT_SCRIPTS), _LETTERS_AND_MARKS)
+_SHAPING = char_class(_SHAPING_RANGES)
+_WORD_BREAK_LETTERS = char_class(_WORD_BREAK_RANGES)
 _PICTOGRAPH = char_class(_tables.EXTENDED_PICTOGRAPHIC)
 _EMOJI_END = char_class(_tables.EXTENDED_PICTOGRAPHIC, _tables.EMOJI_MODIFIER)
 # Joiners between two shaping letters, or inside an emoji ZWJ sequence, never reach Python:
@@ -83,6 +88,18 @@ _ONE_CANDIDATE = (
 # A joiner inside a run has an invisible neighbour, so it is never legitimate: the run can
 # be extended with the plain class, which `re` repeats without per-character memory.
 _CANDIDATE_RUN = re.compile(f"{_ONE_CANDIDATE}[{_CANDIDATES}]*")
+# The same four legitimate-joiner tests, vectorised over a whole text before any ``re`` runs:
+# emoji text holds a ZWJ every few characters, Persian a ZWNJ in most sentences.
+_EMOJI_END_BIT, _PICTOGRAPH_BIT, _SHAPING_BIT, _WORD_BREAK_BIT, _CANDIDATE_BIT = 1, 2, 4, 8, 16
+_NEIGHBOUR_TABLE = (
+    membership_table([*_tables.EXTENDED_PICTOGRAPHIC, *_tables.EMOJI_MODIFIER]).astype(np.uint8) * _EMOJI_END_BIT
+    | membership_table(_tables.EXTENDED_PICTOGRAPHIC).astype(np.uint8) * _PICTOGRAPH_BIT
+    | membership_table(_SHAPING_RANGES).astype(np.uint8) * _SHAPING_BIT
+    | membership_table(_WORD_BREAK_RANGES).astype(np.uint8) * _WORD_BREAK_BIT
+    | membership_table([*INVISIBLE_RANGES, (0x200E, 0x200F)]).astype(np.uint8) * _CANDIDATE_BIT
+)
+_BLOCK = 4096
+_CHUNK = 1 << 14  # small: in a text of invisible characters, every one is a candidate
 _ENCODING_RUN_LENGTH = 8
 _MAX_ALPHABET = 6
 _MAX_DECODED_SYMBOLS = 1 << 16
@@ -93,8 +110,48 @@ _VOWEL_JAMO = ((0x1160, 0x11A7), (0xD7B0, 0xD7C6))
 _SOFT_HYPHEN_WORD_LENGTH = 8
 _DYNAMIC_LINE_REACH = 120
 # Letters of a soft-hyphenated word; Hangul fillers are letters too, but invisible ones.
-_SOFT_HYPHENATED_TAIL = re.compile(r"(?:[^\W\d_\u115f\u1160\u3164\uffa0]|\u00ad)*$")
-_SOFT_HYPHENATED_HEAD = re.compile(r"(?:[^\W\d_\u115f\u1160\u3164\uffa0]|\u00ad)*")
+_VISIBLE_LETTER = r"[^\W\d_\u115f\u1160\u3164\uffa0\u00ad]"
+_SOFT_HYPHENATED_WORD = re.compile(f"{_VISIBLE_LETTER}*(?:\u00ad{_VISIBLE_LETTER}*)*")
+
+
+_WORD_PART = re.compile(r"\w*")
+
+
+def _plausible_candidates(text: str, judged_until: Callable[[], int]) -> Iterator[int]:
+    """Offsets of the invisible characters, in order, without the joiners that `_ONE_CANDIDATE`'s
+    lookarounds would reject (inside emoji sequences, between shaping or word-break letters),
+    and without those before ``judged_until()`` (a long run is judged once, then skipped here
+    in blocks rather than one offset at a time).
+
+    Only a character every test rejects is left out, so ``_CANDIDATE_RUN.match`` on the rest
+    finds exactly what ``_CANDIDATE_RUN.finditer`` would.
+    """
+    for low, high in chunks(len(text), _CHUNK):
+        # Two characters of context before the chunk (FE0F, ZWJ after a pictograph), one after.
+        context_low, context_high = max(0, low - 2), min(len(text), high + 1)
+        codes = np.frombuffer(text[context_low:context_high].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        flags = _NEIGHBOUR_TABLE[codes]
+        found = np.flatnonzero(flags[low - context_low:high - context_low] & _CANDIDATE_BIT) + (low - context_low)
+        # In blocks: in a text made of invisible characters, each one is a candidate with a
+        # dozen numpy temporaries of its own.
+        for block_start in range(0, len(found), _BLOCK):
+            inner = found[block_start:block_start + _BLOCK]
+            inner = inner[inner + context_low >= judged_until()]
+            if len(inner) == 0:
+                continue
+            code = codes[inner]
+            before = np.where(inner >= 1, flags[np.maximum(inner - 1, 0)], 0)
+            before_code = np.where(inner >= 1, codes[np.maximum(inner - 1, 0)], 0)
+            before2 = np.where(inner >= 2, flags[np.maximum(inner - 2, 0)], 0)
+            after = np.where(inner + 1 < len(flags), flags[np.minimum(inner + 1, len(flags) - 1)], 0)
+            zwj, zwnj, zwsp = code == 0x200D, code == 0x200C, code == 0x200B
+            legitimate = (
+                (zwj & (before & _EMOJI_END_BIT != 0) & (after & _PICTOGRAPH_BIT != 0))
+                | (zwj & (before_code == 0xFE0F) & (before2 & _PICTOGRAPH_BIT != 0) & (after & _PICTOGRAPH_BIT != 0))
+                | ((zwj | zwnj) & (before & _SHAPING_BIT != 0) & (after & _SHAPING_BIT != 0))
+                | (zwsp & (before & _WORD_BREAK_BIT != 0) & (after & _WORD_BREAK_BIT != 0))
+            )
+            yield from (inner[~legitimate] + context_low).tolist()
 
 
 def describe_position(text: str, start: int, end: int) -> str:
@@ -103,14 +160,15 @@ def describe_position(text: str, start: int, end: int) -> str:
     >>> describe_position("Today\\u200bs date", 5, 6)
     "inside the word 'Todays'"
     """
-    left = re.search(r"\w{1,40}$", text[max(0, start - 40):start])
-    right = re.match(r"\w{1,40}", text[end:end + 40])
+    # The text before is read reversed, so that both sides are one anchored match.
+    left = _WORD_PART.match(text[max(0, start - 40):start][::-1]).group()[::-1]
+    right = _WORD_PART.match(text, end, end + 40).group()
     if left and right:
-        return f"inside the word {left.group() + right.group()!r}"
+        return f"inside the word {left + right!r}"
     if left:
-        return f"after {left.group()!r}"
+        return f"after {left!r}"
     if right:
-        return f"before {right.group()!r}"
+        return f"before {right!r}"
     return f"at offset {start}"
 
 
@@ -212,8 +270,8 @@ def _between_mongolian(text: str, index: int) -> bool:
 
 
 def _word_length(text: str, index: int) -> int:
-    left = _SOFT_HYPHENATED_TAIL.search(text, max(0, index - 40), index).group()
-    right = _SOFT_HYPHENATED_HEAD.match(text, index + 1, index + 41).group()
+    left = _SOFT_HYPHENATED_WORD.match(text[max(0, index - 40):index][::-1]).group()
+    right = _SOFT_HYPHENATED_WORD.match(text, index + 1, index + 41).group()
     if not left or not right:
         return 0
     return len(left) + len(right) - left.count("\u00ad") - right.count("\u00ad")
@@ -224,10 +282,18 @@ class InvisibleDetector:
 
     name: ClassVar[str] = "invisible"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = sorted([*INVISIBLE_RANGES, (0x200E, 0x200F)])
 
     def find(self, text: str) -> Iterator[Finding]:
-        for match in _CANDIDATE_RUN.finditer(text):
+        dynamic_lines: dict[int, bool] = {}
+        position = 0
+        for candidate in _plausible_candidates(text, lambda: position):
+            match = _CANDIDATE_RUN.match(text, candidate) if candidate >= position else None
+            if match is None:
+                continue
             start, end = match.span()
+            position = end
             run = match.group()
             symbols = set(run)
             if symbols <= _BIDI_MARKS:
@@ -237,7 +303,7 @@ class InvisibleDetector:
             elif end - start >= _ENCODING_RUN_LENGTH:
                 finding = self._run(text, start, end, len(symbols))
             else:
-                yield from filter(None, (self._single(text, k) for k in range(start, end)))
+                yield from filter(None, (self._single(text, k, dynamic_lines) for k in range(start, end)))
                 continue
             if finding is not None:
                 yield finding
@@ -271,7 +337,21 @@ class InvisibleDetector:
             replacement="", payload=payload,
         )
 
-    def _single(self, text: str, index: int) -> Finding | None:
+    @staticmethod
+    def _on_dynamic_line(text: str, index: int, dynamic_lines: dict[int, bool]) -> bool:
+        """`is_dynamic_line`, once per line of one scan; a long line is judged near ``index`` only."""
+        reach = _DYNAMIC_LINE_REACH * 8
+        newline_before = text.rfind("\n", max(0, index - reach), index)
+        newline_after = text.find("\n", index, index + reach)
+        start = newline_before + 1 if newline_before >= 0 or index < reach else -1
+        if start < 0 or (newline_after < 0 and len(text) - index > reach):
+            low, high = window(text, index, _DYNAMIC_LINE_REACH)
+            return is_dynamic_line(text[low:high], index - low)
+        if start not in dynamic_lines:
+            dynamic_lines[start] = is_dynamic_line(text, index)
+        return dynamic_lines[start]
+
+    def _single(self, text: str, index: int, dynamic_lines: dict[int, bool]) -> Finding | None:
         ch = text[index]
         if ch in _BIDI_MARKS:
             return None
@@ -280,7 +360,11 @@ class InvisibleDetector:
             kind = "zero-width"
             if is_bom_at_start(text, index):
                 return None
-            if is_word_break_hint(text, index) or is_emoji_zwj_sequence(text, index) or is_joining_script_zwnj(text, index):
+            if (
+                is_word_break_hint(text, index)
+                or is_emoji_zwj_sequence(text, index)
+                or is_joining_script_zwnj(text, index)
+            ):
                 return None
         elif ch in "\u115f\u1160\u3164\uffa0":
             kind = "hangul-filler"
@@ -290,13 +374,12 @@ class InvisibleDetector:
             return None
         elif ch == _BRAILLE_BLANK:
             kind = "braille-blank"
-            if self._braille_blanks(text, index, index + 1) is None:
+            if _is_braille_space(text, index, index + 1):
                 return None
         elif ch == "\u00ad":
             kind = "soft-hyphen"
-            # Judge the line within a bounded window, so that a huge one-line text stays linear.
-            low, high = window(text, index, _DYNAMIC_LINE_REACH)
-            if _word_length(text, index) >= _SOFT_HYPHEN_WORD_LENGTH and not is_dynamic_line(text[low:high], index - low):
+            long_word = _word_length(text, index) >= _SOFT_HYPHEN_WORD_LENGTH
+            if long_word and not self._on_dynamic_line(text, index, dynamic_lines):
                 severity = Severity.LOW
         return make_finding(
             self.name, kind, text, index, index + 1, severity,

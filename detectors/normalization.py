@@ -17,16 +17,17 @@ compatibility ideographs and Arabic presentation forms are reported low.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from typing import ClassVar
 
+import numpy as np
 import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import membership_table, positions_by_bit, run_bounds, runs
 from detectors.model import Finding, Severity
-from detectors.split_pattern import SplitPattern, merged
+from detectors.split_pattern import merged
 from detectors.unicode import char_class, describe_all, in_ranges
 
 _ORDINAL_INDICATORS = "\u00aa\u00ba"
@@ -50,16 +51,16 @@ def _ascii_letter_compatibility() -> list[tuple[int, int]]:
 
 
 _LOOK_ALIKE_COMPAT = _ascii_letter_compatibility()
-_COMPAT_RUN = SplitPattern("<compat>+", compat=sorted(_LOOK_ALIKE_COMPAT + list(_tables.PRESENTATION_FORM)))
+_COMPAT_RANGES = sorted(_LOOK_ALIKE_COMPAT + list(_tables.PRESENTATION_FORM))
 _WORD_CHARS = char_class(_tables.LETTER, _tables.NONSPACING_MARK, _tables.SPACING_MARK, _LOOK_ALIKE_COMPAT)
 _WORD_REST = re.compile(f"[{_WORD_CHARS}]*")
-_WORD_BEFORE = re.compile(f"[{_WORD_CHARS}]*$")
-_UNSTABLE_RUN = SplitPattern("<unstable>+", unstable=_tables.NFC_UNSTABLE)
-_PIECE = 512
-_UNKNOWN_TO_INTERPRETER = SplitPattern(
-    "<unknown>",
-    unknown=merged({cp for a, b in _tables.NFC_UNSTABLE for cp in range(a, b + 1) if unicodedata.category(chr(cp)) == "Cn"}),
+_UNSTABLE_BIT, _COMPAT_BIT = 1, 2
+_TABLE = (
+    membership_table(_tables.NFC_UNSTABLE).astype(np.uint8) * _UNSTABLE_BIT
+    | membership_table(_COMPAT_RANGES).astype(np.uint8) * _COMPAT_BIT
 )
+_SEPARATOR = "\x00"
+_BATCH = 2048
 _WORD_REACH = 64
 # A run this long on one base belongs to the combining-marks detector (Zalgo); see _segments.
 _STACK = 3
@@ -70,20 +71,28 @@ class NormalizationDetector:
 
     name: ClassVar[str] = "normalization"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = sorted([*_tables.NFC_UNSTABLE, *_COMPAT_RANGES])
 
     def find(self, text: str) -> Iterator[Finding]:
-        if not _is_nfc(text):
-            yield from self._not_nfc(text)
-        for match in _COMPAT_RUN.for_text(text).finditer(text):
-            yield from self._compatibility(text, match.start(), match.end())
+        unstable, compatible = positions_by_bit(text, _TABLE, (_UNSTABLE_BIT, _COMPAT_BIT))
+        yield from self._not_nfc(text, unstable)
+        for start, end in runs(compatible):
+            yield from self._compatibility(text, start, end)
 
-    def _not_nfc(self, text: str) -> Iterator[Finding]:
-        spans = list(_segments(text))
-        # Text decomposed throughout (macOS file names, a whole NFD document) is one consistent
-        # form; a decomposed accent where others are precomposed, or a lone one, is a mark.
-        consistently_decomposed = len(spans) > 1 and not any(
-            not ch.isascii() and unicodedata2.decomposition(ch)[:1] not in ("", "<") for ch in set(text)
-        )
+    def _not_nfc(self, text: str, unstable: np.ndarray) -> Iterator[Finding]:
+        spans = list(_segments(text, unstable))
+        decomposed_throughout: list[bool] = []
+
+        def consistently_decomposed() -> bool:
+            # Text decomposed throughout (macOS file names, a whole NFD document) is one consistent
+            # form; a decomposed accent where others are precomposed, or a lone one, is a mark.
+            if not decomposed_throughout:
+                decomposed_throughout.append(len(spans) > 1 and not any(
+                    not ch.isascii() and unicodedata2.decomposition(ch)[:1] not in ("", "<") for ch in set(text)
+                ))
+            return decomposed_throughout[0]
+
         for start, end, normal in spans:
             original = text[start:end]
             word_start, word_end = _word_bounds(text, start, end)
@@ -91,7 +100,7 @@ class NormalizationDetector:
             in_ascii_word = rest.isascii() and any(c.isalpha() for c in rest)
             marks = sum(1 for c in original if unicodedata2.combining(c))
             accent = len(normal) == 1 and original[0].isascii() and original[0].isalpha() and marks == 1
-            medium = in_ascii_word and ((normal.isascii() and normal.isalpha()) or (accent and not consistently_decomposed))
+            medium = in_ascii_word and ((normal.isascii() and normal.isalpha()) or (accent and not consistently_decomposed()))
             yield make_finding(
                 self.name, "not-nfc", text, start, end, Severity.MEDIUM if medium else Severity.LOW,
                 f"{describe_all(original)} is not in NFC; NFC writes {normal!r}"
@@ -129,48 +138,46 @@ class NormalizationDetector:
         )
 
 
-def _segments(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, nfc)`` of each minimal span that NFC rewrites, in order."""
-    for low, high in _non_nfc_pieces(text, 0, len(text)):
-        piece = text[low:high]
-        for match in _UNSTABLE_RUN.for_text(piece).finditer(piece):
-            # With the stable character before the run: the base its marks may compose with.
-            start, end = max(0, match.start() - 1), match.end()
-            # Zalgo: only the base and its first mark; the combining-marks detector deletes the rest.
-            if end - start > _STACK and all(unicodedata2.combining(c) for c in piece[start + 1:end]):
-                end = start + 2
-            original = piece[start:end]
-            normal = unicodedata2.normalize("NFC", original)
+def _segments(text: str, unstable: np.ndarray) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, nfc)`` of each minimal span that NFC rewrites, in order.
+
+    NFC never reaches across a stable starter, so each run of NFC-unstable characters, with
+    the stable character before it (the base its marks may compose with), is normalized on
+    its own. The runs are found with one vectorised pass and normalized a batch per C call.
+    """
+    run_starts, run_ends = run_bounds(unstable)
+    starts, ends = np.maximum(run_starts - 1, 0), run_ends.copy()
+    for k in np.flatnonzero(ends - starts > _STACK).tolist():
+        start = int(starts[k])
+        # Zalgo: only the base and its first mark; the combining-marks detector deletes the rest.
+        if all(unicodedata2.combining(c) for c in text[start + 1:int(ends[k])]):
+            ends[k] = start + 2
+    # In batches, so that memory stays small however many runs the text holds.
+    for low in range(0, len(starts), _BATCH):
+        pieces = list(zip(starts[low:low + _BATCH].tolist(), ends[low:low + _BATCH].tolist()))
+        originals = [text[start:end] for start, end in pieces]
+        normals = _normalized(originals)
+        if normals is originals:
+            continue
+        for (start, end), original, normal in zip(pieces, originals, normals, strict=True):
             if normal != original:
                 prefix = _common_prefix(original, normal)
-                yield low + start + prefix, low + end, normal[prefix:]
+                yield start + prefix, end, normal[prefix:]
 
 
-def _non_nfc_pieces(text: str, low: int, high: int) -> Iterator[tuple[int, int]]:
-    """Halve ``text[low:high]`` at line breaks (which NFC never reaches across) down to the
-    pieces that are not NFC, so that clean stretches cost one C-speed check."""
-    if _is_nfc(text[low:high]):
-        return
-    middle = text.find("\n", (low + high) // 2, high - 1)
-    if high - low <= _PIECE or middle < 0:
-        yield low, high
-        return
-    yield from _non_nfc_pieces(text, low, middle + 1)
-    yield from _non_nfc_pieces(text, middle + 1, high)
+def _normalized(pieces: list[str]) -> list[str]:
+    """NFC of each piece; one `unicodedata2.normalize` call when a separator allows it.
 
-
-def _is_nfc(text: str) -> bool:
-    """C-speed NFC check at Unicode 18.
-
-    The interpreter's ``unicodedata.is_normalized`` stops at the first character whose quick
-    check fails, where ``unicodedata2.normalize`` normalizes the whole string first; but its
-    tables are older. Normalization is stable across versions for assigned characters, so the
-    old tables answer right unless the text holds an NFC-unstable character they do not know.
+    Every piece but the first starts with a stable starter, so NFC of the concatenation is the
+    concatenation of the NFCs, and a NUL (itself a stable starter) marks the boundaries.
     """
-    if _UNKNOWN_TO_INTERPRETER.for_text(text).search(text) is None:
-        return unicodedata.is_normalized("NFC", text)
-    normal = unicodedata2.normalize("NFC", text)
-    return normal is text or normal == text
+    joined = _SEPARATOR.join(pieces)
+    if joined.count(_SEPARATOR) == len(pieces) - 1:
+        normal = unicodedata2.normalize("NFC", joined)
+        if normal == joined:
+            return pieces
+        return normal.split(_SEPARATOR)
+    return [unicodedata2.normalize("NFC", piece) for piece in pieces]
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -187,6 +194,10 @@ def _common_prefix(a: str, b: str) -> int:
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The word (letters, marks, look-alike compatibility characters) around ``text[start:end]``."""
-    before = _WORD_BEFORE.search(text, max(0, start - _WORD_REACH), start)
+    low = max(0, start - _WORD_REACH)
+    # As ``re.search("[word]*$", text, low, start)`` did, without its quadratic retries:
+    # ``$`` also matches before a line break that ends the window.
+    stop = start - 1 if start > low and text[start - 1] == "\n" else start
+    before = stop - _WORD_REST.match(text[low:stop][::-1]).end()
     after = _WORD_REST.match(text, end, min(len(text), end + _WORD_REACH))
-    return (before.start() if before else start), after.end()
+    return before, after.end()

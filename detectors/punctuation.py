@@ -19,7 +19,7 @@ Spec: issue 3, channel 7.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import ClassVar
 
@@ -27,6 +27,7 @@ import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import class_ranges, starts
 from detectors.exemptions import CJK_CHARACTERS, is_cjk_context, is_okina
 from detectors.model import Finding, Severity
 from detectors.neighbourhood import (
@@ -104,8 +105,11 @@ class LookalikePunctuationDetector:
 
     name: ClassVar[str] = "lookalike-punctuation"
     ascii_relevant: ClassVar[bool] = True  # a backtick typed for an apostrophe is ASCII
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = sorted([*class_ranges("`" + _SINGLES), *_FULLWIDTH_NON_DIGIT])
+    takes_candidates: ClassVar[bool] = True  # find() may be given the shared trigger offsets
 
-    def find(self, text: str) -> Iterator[Finding]:
+    def find(self, text: str, candidates: Iterable[int] | None = None) -> Iterator[Finding]:
         counts: dict[str, int] = {}  # str.count results, computed once per character and text
 
         def count(chars: str) -> int:
@@ -130,8 +134,9 @@ class LookalikePunctuationDetector:
             pattern = _CANDIDATE_BESIDES_QUOTES
             yield self._single(text, first_quote, count)
         position = 0
-        while (match := pattern.search(text, position)) is not None:
-            start = match.start()
+        for start in starts(text, candidates, pattern):
+            if start < position or (candidates is not None and not pattern.match(text, start)):
+                continue
             wide = _FULLWIDTH_RUN.match(text, start)
             position = wide.end() if wide is not None else start + 1
             if wide is not None:
@@ -213,10 +218,16 @@ def _inside_ascii_word(text: str, start: int, end: int) -> bool:
     return (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum())
 
 
+_THROUGH_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+
+
 def _closes_code_span(text: str, index: int) -> bool:
     """Whether the backtick at ``index`` ends a Markdown code span, as in "the `Finding`s"."""
     low = max(0, index - 64)
-    word_start = max(text.rfind(" ", low, index), text.rfind("\n", low, index)) + 1 or low
+    # Any white space ends the word: a no-break space must count like the space sanitize
+    # turns it into, or sanitizing would change this verdict.
+    last_space = _THROUGH_LAST_SPACE.match(text, low, index)
+    word_start = last_space.end() if last_space else low
     opener = text.find("`", word_start, index)
     # An opening backtick starts the word or follows punctuation; one after a letter is itself
     # an apostrophe look-alike (in "don\x60t\x60s" no code span opens).

@@ -56,7 +56,8 @@ def _allowed_ranges() -> list[tuple[int, int]]:
     return sorted(allowed, key=rank)
 
 
-_RESERVED_RUN = re.compile(f"[^{char_class(_allowed_ranges())}]+")
+_RESERVED_CHARACTER = f"[^{char_class(_allowed_ranges())}]"
+_RESERVED_RUN = re.compile(f"{_RESERVED_CHARACTER}{_RESERVED_CHARACTER}*")  # not "+": `re` scans fast only for a leading class
 
 # kind -> (severity, replacement per character, what the message says about it)
 _KINDS = {
@@ -89,6 +90,8 @@ class ReservedDetector:
 
     name: ClassVar[str] = "reserved"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = list(_RESERVED)
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in _RESERVED_RUN.finditer(text):

@@ -19,10 +19,11 @@ never typed between words. Spec: issue 3, channel 8.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from detectors.base import make_finding
+from detectors.char_index import class_ranges, starts
 from detectors.exemptions import (
     is_cjk_context,
     is_french_nbsp,
@@ -76,11 +77,15 @@ class LookalikeSpaceDetector:
 
     name: ClassVar[str] = "lookalike-space"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = class_ranges(LOOKALIKE_SPACES)
+    takes_candidates: ClassVar[bool] = True  # find() may be given the shared trigger offsets
 
-    def find(self, text: str) -> Iterator[Finding]:
+    def find(self, text: str, candidates: Iterable[int] | None = None) -> Iterator[Finding]:
         position = 0
-        while (hit := _SPACE.search(text, position)) is not None:
-            start = hit.start()
+        for start in starts(text, candidates, _SPACE):
+            if start < position:
+                continue
             end = _SPACE_RUN.match(text, start).end()
             position = end
             severity, why = _judge(text, start, end)

@@ -20,7 +20,8 @@ from detectors.base import make_finding
 from detectors.exemptions import is_flag_tag_sequence
 from detectors.model import Finding, Severity
 
-_TAG_RUN = re.compile("[\U000e0000-\U000e007f]+")
+# "[x][x]*" rather than "[x]+": `re` only scans fast for a pattern that starts with a class.
+_TAG_RUN = re.compile("[\U000e0000-\U000e007f][\U000e0000-\U000e007f]*")
 _BLACK_FLAG = "\N{WAVING BLACK FLAG}"
 _CANCEL_TAG = "\N{CANCEL TAG}"
 _SUBDIVISION_SHAPE = re.compile("[\U000e0061-\U000e007a]{2}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,4}\U000e007f")
@@ -40,6 +41,8 @@ class TagSmugglingDetector:
 
     name: ClassVar[str] = "tag-smuggling"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = [(0xE0000, 0xE007F)]
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in _TAG_RUN.finditer(text):

@@ -78,6 +78,8 @@ class VariationSelectorDetector:
 
     name: ClassVar[str] = "variation-selector"
     ascii_relevant: ClassVar[bool] = False
+    # Without one of these characters the detector reports nothing (see detectors.char_index).
+    triggers: ClassVar[list[tuple[int, int]]] = list(_tables.VARIATION_SELECTOR)
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in _CANDIDATE.finditer(text):
@@ -116,7 +118,8 @@ class VariationSelectorDetector:
         payload = decode_selectors(run)
         return make_finding(
             self.name, "emoji-smuggling", text, start, end, Severity.HIGH,
-            f"run of {end - start} variation selectors ({describe(run[0])} ... {describe(run[-1])}), one hidden byte each, "
+            f"run of {end - start} variation selectors ({describe(run[0])} ... {describe(run[-1])}), "
+            "one hidden byte each, "
             f"decoding to {payload!r}",
             replacement="", payload=payload or None,
         )

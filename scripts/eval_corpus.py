@@ -52,14 +52,6 @@ CODE_BLOCK_CHARS = 1200
 
 
 @dataclass(frozen=True)
-class Paragraph:
-    """One clean paragraph and where it comes from (a language code, or prompts/code/shell)."""
-
-    source: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Case:
     """A paragraph with one injected mark at ``text[start:end]``."""
 

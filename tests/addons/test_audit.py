@@ -231,9 +231,11 @@ def test_internal_error_fails_open(tmp_path, monkeypatch, caplog):
 # --- options -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("option, value", [
-    ("stegwatch_mode", "sanitize"),
-    ("stegwatch_mode", "block"),
     ("stegwatch_mode", "paranoid"),
+    ("stegwatch_sanitize_scope", "everything"),
+    ("stegwatch_sanitize_min_severity", "severe"),
+    ("stegwatch_block_min_severity", "severe"),
+    ("stegwatch_fail", "maybe"),
     ("stegwatch_min_severity", "severe"),
     ("stegwatch_max_body", -1),
 ])
@@ -507,3 +509,25 @@ def test_a_large_unseen_body_is_scanned_in_the_child_process(tmp_path, monkeypat
     assert len(batches) == 1 and batches[0] > 1
     [found] = [f for f in record.findings if f.codepoints == ["U+200B"]]
     assert (found.path, found.role, found.start) == ("$['messages'][2]['content'][0]['content']", "tool_result", len(tool_output) - 1)
+
+
+def test_a_websocket_session_is_one_conversation(tmp_path):
+    create = json.dumps({"type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex." + ZWSP,
+                         "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]})
+    flow = websocket_flow("/v1/responses", (True, create))
+    addon = Audit()
+    log = tmp_path / "ws.jsonl"
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            await addon.websocket_message(flow)
+            flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, create.encode()))
+            await addon.websocket_message(flow)
+            addon.done()
+
+    asyncio.run(drive())
+    first, second = read_records(log)
+    assert [f.repeat for f in first.findings] == [False] and [f.repeat for f in second.findings] == [True]
+    assert len(flow.metadata["stegwatch"]) == 2
+    assert flow.comment.count("stegwatch:") == 1

@@ -55,9 +55,11 @@ def test_docs_list_exactly_the_model_fields_in_order(section, model):
     assert documented_fields(section) == list(model.model_fields)
 
 
-def test_docs_example_is_a_valid_record():
-    example = DOC.read_text(encoding="utf-8").split("```json\n", 1)[1].split("\n```", 1)[0]
-    LogRecord.model_validate_json(example)
+def test_docs_examples_are_valid_records():
+    examples = [block.split("\n```", 1)[0] for block in DOC.read_text(encoding="utf-8").split("```json\n")[1:]]
+    assert len(examples) >= 2  # audit and sanitize
+    for example in examples:
+        LogRecord.model_validate_json(example)
 
 
 # --- the file ---------------------------------------------------------------------------------

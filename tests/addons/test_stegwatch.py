@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mitmproxy import contentviews
 from mitmproxy.test import taddons
 
 from addons.audit import Audit
@@ -13,12 +14,14 @@ from addons.audit import Audit
 SCRIPT = Path(__file__).resolve().parents[2] / "addons" / "stegwatch.py"
 
 
-def test_loading_the_script_by_path_gives_the_audit_addon():
+def test_loading_the_script_by_path_gives_the_audit_addon_and_the_content_view():
     with taddons.context() as tctx:
         module = tctx.script(str(SCRIPT))
         tctx.master._legacy_log_events.uninstall()
-    [addon] = module.addons
-    assert type(addon).__name__ == Audit.__name__
+    audit, registration = module.addons
+    assert type(audit).__name__ == Audit.__name__
+    assert type(registration).__name__ == "ContentviewRegistration"
+    assert "stegwatch" in contentviews.registry
 
 
 def test_script_starts_with_its_docstring_and_ends_with_the_addons_list():

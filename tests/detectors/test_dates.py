@@ -222,3 +222,19 @@ def test_lookalike_far_into_multilingual_text() -> None:
     text = prose + "Today's date is 2026\u221211\u221224.\n" + prose
     findings = [f for f in DETECTOR.find(text) if f.kind == "date-lookalike"]
     assert [f.text for f in findings] == ["\u2212", "\u2212"]
+
+
+# --- ranges written with an en dash are typography, not a look-alike offset sign ------------
+
+@pytest.mark.parametrize("text", [
+    "Office hours: 09:00\N{EN DASH}17:30, Monday to Friday.",
+    "The maintenance window is 12:12\N{EN DASH}16:16 UTC.",
+])
+def test_en_dash_time_range_is_not_a_mark(text):
+    assert [f for f in scan(text) if f.severity >= Severity.MEDIUM] == []
+
+
+def test_minus_sign_as_offset_sign_is_still_found():
+    text = "Date:   Tue Nov 24 08:41:08 2026 \N{MINUS SIGN}0800"
+    findings = [f for f in scan(text) if f.severity >= Severity.MEDIUM]
+    assert findings and all(f.codepoints == ["U+2212"] for f in findings)

@@ -1,0 +1,138 @@
+"""Produce the sanitized body: the chosen findings rewritten, every other byte as the client sent it.
+
+The channel closed here is the code points of covert marks (a look-alike apostrophe becomes
+U+0027, a zero-width or tag character is deleted) in the strings `addons.policy` chose. Each
+string is rewritten by `detectors.sanitize` with exactly the findings the policy passed, and
+the new strings are spliced into the original bytes (`addons.splice`), so key order,
+whitespace, numbers and the escaping style of the client stay, and the upstream sees no sign
+of a proxy. Left alone: everything else, and a body with nothing to apply is returned as the
+very same object, never re-serialised. A compressed body is compressed again with the same
+Content-Encoding chain (the compressed bytes differ, the coding does not).
+
+Pure apart from mitmproxy's codecs; runs on a worker thread for large bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mitmproxy.net import encoding
+
+from addons.policy import Rewrite
+from addons.splice import splice
+from detectors import Finding, SanitizeStep, Severity, sanitize, scan
+
+# Rewrite-and-rescan rounds per string; two suffice for every case we know, the rest is a bound.
+MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class SanitizedBody:
+    """The new (decoded) body and the findings applied to it, by JSON path."""
+
+    body: bytes
+    applied: list[tuple[str, Finding]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def sanitize_body(decoded: bytes, plan: Sequence[Rewrite]) -> SanitizedBody:
+    """``decoded`` with each planned string rewritten; the same object when nothing applies.
+
+    >>> from addons.shapes import Role, TextField
+    >>> from detectors.base import make_finding
+    >>> body = b'{"system": "It\\\\u02bcs  late", "n": 1.0}'
+    >>> text = "It\\u02bcs  late"
+    >>> mark = make_finding("a", "k", text, 2, 3, Severity.HIGH, "m", replacement="'")
+    >>> sanitize_body(body, [Rewrite(TextField("$['system']", Role.SYSTEM, text), (mark,))]).body
+    b'{"system": "It\\'s  late", "n": 1.0}'
+    """
+    replacements: dict[str, str] = {}
+    applied: list[tuple[str, Finding]] = []
+    for rewrite in plan:
+        text, findings = settle(rewrite)
+        if text != rewrite.field.text:
+            replacements[rewrite.field.path] = text
+            applied.extend((rewrite.field.path, finding) for finding in findings)
+    if not replacements:
+        return SanitizedBody(decoded)
+    return SanitizedBody(splice(decoded, replacements), applied)
+
+
+def settle(rewrite: Rewrite) -> tuple[str, list[Finding]]:
+    """The string with the planned findings applied, then rescanned and rewritten again until
+    nothing the policy accepts is left; and every finding applied, in the original's offsets.
+
+    Detectors judge a character by its neighbours, so rewriting one mark can raise another:
+    ``p\u0430ssword\u02bcclaude`` has a Cyrillic a (U+0430) that hides the English word around the
+    modifier apostrophe until it becomes ``a``. Without a second round, sanitizing the
+    forwarded body again would still change it.
+
+    >>> from addons.shapes import Role, TextField
+    >>> text = "p\u0430ssword\u02bcclaude"
+    >>> alarms = tuple(f for f in scan(text) if f.severity >= Severity.MEDIUM)
+    >>> [f.kind for f in alarms]
+    ['homoglyph']
+    >>> new, applied = settle(Rewrite(TextField("$['system']", Role.SYSTEM, text), alarms))
+    >>> new, [(f.kind, f.start, f.end) for f in applied]
+    ("password'claude", [('homoglyph', 1, 2), ('modifier-letter-apostrophe', 8, 9)])
+    """
+    text = rewrite.field.text
+    findings: Sequence[Finding] = rewrite.findings
+    rounds: list[list[SanitizeStep]] = []
+    applied: list[Finding] = []
+    for _ in range(MAX_ROUNDS):
+        # The policy already applied the threshold; INFO lets every finding it chose through.
+        result = sanitize(text, Severity.INFO, findings=findings)
+        if result.text == text:
+            break
+        applied.extend(_in_original(finding, rounds) for finding in result.applied)
+        rounds.append(list(result.steps))
+        text = result.text
+        findings = [f for f in scan(text) if rewrite.accepts(_in_original(f, rounds))]
+        if not findings:
+            break
+    return text, applied
+
+
+def _in_original(finding: Finding, rounds: Sequence[Sequence[SanitizeStep]]) -> Finding:
+    """``finding`` (offsets in the text after ``rounds``) with offsets in the original text."""
+    if not rounds:
+        return finding
+    start, end = finding.start, finding.end
+    for steps in reversed(rounds):
+        start, end = _back(start, steps, at_end=False), _back(end, steps, at_end=True)
+    return finding.model_copy(update={"start": start, "end": max(start, end)})
+
+
+def _back(position: int, steps: Sequence[SanitizeStep], *, at_end: bool) -> int:
+    """Where ``position`` of the rewritten text was before ``steps`` (sorted, non-overlapping)."""
+    delta = 0
+    for step in steps:
+        start_now = step.start + delta
+        end_now = start_now + len(step.replacement)
+        if position < start_now or (at_end and position == start_now):
+            break
+        if position < end_now or (at_end and position == end_now):
+            return step.end if at_end else step.start
+        delta += len(step.replacement) - (step.end - step.start)
+    return position - delta
+
+
+def encode_body(decoded: bytes, content_encoding: str | None) -> bytes:
+    """``decoded`` compressed again with the codings of ``content_encoding``, in their order.
+
+    >>> from addons.shapes import decode_body
+    >>> decode_body(encode_body(b'{"a": 1}', "gzip, br"), "gzip, br")
+    b'{"a": 1}'
+    """
+    data = decoded
+    for coding in (content_encoding or "").split(","):
+        coding = coding.strip().lower()
+        if coding in ("", "identity"):
+            continue
+        data = encoding.encode(data, "gzip" if coding == "x-gzip" else coding)
+    return data

@@ -1,0 +1,188 @@
+"""One vectorised pass over a text, shared by the detectors, instead of one ``re`` pass each.
+
+Each detector may declare ``triggers``: the code points without which it never reports
+anything (its candidate class). A `TriggerTable` gives every such detector one bit in a
+lookup table over all 0x110000 code points. For a non-ASCII text, `detectors.scan` builds a
+`CharIndex`: the text's code points mapped through that table with numpy, a chunk at a time
+(2 bytes a character, plus one chunk), then ORed together. A detector whose bit is absent is
+skipped; one that sets ``takes_candidates`` is handed the offsets of its trigger characters
+and visits only those instead of searching the whole text. The helpers below (lookup tables,
+runs of consecutive offsets) serve detectors that need finer classes than one bit.
+
+Verdicts never depend on the index: a detector called as ``find(text)`` alone finds the same
+things (tests/detectors/test_char_index.py checks it). Left alone: detectors without
+``triggers`` (they always run), and pure ASCII text, which `detectors.scan` already narrows
+with ``ascii_relevant`` at C speed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from detectors.unicode import Ranges
+
+_CODE_SPACE = 0x110000
+# Characters per numpy pass: 4 bytes each for the code points, 2 for their flags.
+_CHUNK = 1 << 16
+_MAX_BITS = 16
+
+
+class TriggerTable:
+    """Bit ``i`` of ``table[cp]`` is set when ``cp`` is among the triggers of ``families[i]``.
+
+    >>> table = TriggerTable([[(0x200B, 0x200D)], [(0x60, 0x60)]])
+    >>> table.present("a\u200bb"), table.present("x`y"), table.present("plain")
+    ([True, False], [False, True], [False, False])
+    """
+
+    def __init__(self, families: Sequence[Ranges]) -> None:
+        if len(families) > _MAX_BITS:
+            raise ValueError(f"at most {_MAX_BITS} trigger families, got {len(families)}")
+        self.size = len(families)
+        self.table = np.zeros(_CODE_SPACE, dtype=np.uint16)
+        for bit, ranges in enumerate(families):
+            for low, high in ranges:
+                self.table[low:high + 1] |= np.uint16(1 << bit)
+
+    def present(self, text: str) -> list[bool]:
+        """For each family, whether ``text`` holds one of its code points (lone surrogates too)."""
+        return CharIndex(text, self).present
+
+    def index(self, text: str) -> CharIndex:
+        """The flags of every character of ``text``, to share between detectors."""
+        return CharIndex(text, self)
+
+
+class CharIndex:
+    """The `TriggerTable` flags of each character of one text (2 bytes a character).
+
+    `detectors.scan` builds it once for a non-ASCII text and hands it to the detectors whose
+    ``find`` takes an ``index``, with the number of their family; they then visit only
+    ``candidates(family)`` instead of searching the whole text.
+
+    >>> index = TriggerTable([[(0x200B, 0x200D)], [(0x60, 0x60)]]).index("a\u200bb\u200c`")
+    >>> index.present, list(index.candidates(0)), list(index.candidates(1))
+    ([True, True], [1, 3], [4])
+    """
+
+    def __init__(self, text: str, table: TriggerTable) -> None:
+        self.length = len(text)
+        self.flags = np.empty(len(text), dtype=np.uint16)
+        for low, high in chunks(len(text)):
+            self.flags[low:high] = lookup(text[low:high], table.table)
+        seen = int(np.bitwise_or.reduce(self.flags)) if len(text) else 0
+        self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
+
+    def candidates(self, family: int) -> Iterator[int]:
+        """Offsets of the characters among the triggers of ``family``, in order, found a chunk
+        at a time (a text made of one trigger character would otherwise need 8 bytes each)."""
+        if not self.present[family]:
+            return
+        bit = np.uint16(1 << family)
+        for low, high in chunks(self.length):
+            yield from (np.flatnonzero(self.flags[low:high] & bit) + low).tolist()
+
+
+def class_ranges(body: str) -> list[tuple[int, int]]:
+    """The ranges of a ``re`` class body written as literal characters and ``a-b`` ranges.
+
+    >>> class_ranges("\\u00a0\\u2000-\\u200a\\u3000")
+    [(160, 160), (8192, 8202), (12288, 12288)]
+    """
+    ranges: list[tuple[int, int]] = []
+    index = 0
+    while index < len(body):
+        if index + 2 < len(body) and body[index + 1] == "-":
+            ranges.append((ord(body[index]), ord(body[index + 2])))
+            index += 3
+        else:
+            ranges.append((ord(body[index]), ord(body[index])))
+            index += 1
+    return sorted(ranges)
+
+
+def membership_table(ranges: Ranges) -> np.ndarray:
+    """A boolean lookup table over all code points, True inside ``ranges``."""
+    table = np.zeros(_CODE_SPACE, dtype=np.bool_)
+    for low, high in ranges:
+        table[low:high + 1] = True
+    return table
+
+
+def run_starts(offsets: np.ndarray, min_length: int) -> np.ndarray:
+    """Starts of the runs of consecutive ``offsets`` at least ``min_length`` long.
+
+    >>> run_starts(np.array([1, 2, 3, 7, 9, 10]), 2).tolist()
+    [1, 9]
+    """
+    if len(offsets) == 0:
+        return offsets
+    breaks = np.flatnonzero(np.diff(offsets) != 1)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks + 1, [len(offsets)]))
+    return offsets[starts[ends - starts >= min_length]]
+
+
+def run_bounds(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and (exclusive) ends of the runs of consecutive ``offsets``.
+
+    >>> [bounds.tolist() for bounds in run_bounds(np.array([1, 2, 3, 7, 9, 10]))]
+    [[1, 7, 9], [4, 8, 11]]
+    """
+    if len(offsets) == 0:
+        return offsets, offsets
+    breaks = np.flatnonzero(np.diff(offsets) != 1)
+    starts = np.concatenate(([offsets[0]], offsets[breaks + 1]))
+    ends = np.concatenate((offsets[breaks], [offsets[-1]])) + 1
+    return starts, ends
+
+
+def runs(offsets: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, end)`` of each run of consecutive ``offsets``.
+
+    >>> runs(np.array([1, 2, 3, 7, 9, 10]))
+    [(1, 4), (7, 8), (9, 11)]
+    """
+    starts, ends = run_bounds(offsets)
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def chunks(length: int, size: int = _CHUNK) -> Iterator[tuple[int, int]]:
+    """``(low, high)`` of the consecutive chunks a text of ``length`` characters is processed in."""
+    for low in range(0, length, size):
+        yield low, min(length, low + size)
+
+
+def lookup(text: str, table: np.ndarray) -> np.ndarray:
+    """``table[ord(ch)]`` for each character of ``text`` (lone surrogates included)."""
+    return table[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+
+
+def positions_by_bit(text: str, table: np.ndarray, bits: Sequence[int]) -> list[np.ndarray]:
+    """For each of ``bits``, the sorted offsets of the characters whose ``table`` entry has it.
+
+    >>> table = membership_table([(0x300, 0x36F)]).astype(np.uint8) | membership_table([(0x61, 0x61)]).astype(np.uint8) * 2
+    >>> [found.tolist() for found in positions_by_bit("a\u0301b\u0302a", table, (1, 2))]
+    [[1, 3], [0, 4]]
+    """
+    found: list[list[np.ndarray]] = [[] for _ in bits]
+    for low, high in chunks(len(text)):
+        flags = lookup(text[low:high], table)
+        for kept, bit in zip(found, bits, strict=True):
+            kept.append(np.flatnonzero(flags & bit) + low)
+    return [np.concatenate(kept) if kept else np.zeros(0, dtype=np.intp) for kept in found]
+
+
+def starts(text: str, candidates: Iterable[int] | None, pattern: re.Pattern[str]) -> Iterable[int]:
+    """Where ``pattern`` (led by a detector's trigger class) may match, in order: the shared
+    ``candidates`` when `detectors.scan` passed them, else every match start of ``pattern``.
+
+    Callers still ``pattern.match`` each one and skip those inside what they already judged,
+    so both sources give the same findings.
+    """
+    if candidates is not None:
+        return candidates
+    return (match.start() for match in pattern.finditer(text))
