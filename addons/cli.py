@@ -7,6 +7,9 @@ names and the line around it with hidden characters revealed as ``⟦U+XXXX⟧``
 Exit status: 0 nothing at or above the threshold, 1 findings, 2 error (unreadable input,
 invalid UTF-8 with the byte offset, bad arguments).
 
+``report`` writes an HTML report of an audit log (`addons.report`) and ``explain`` lists the
+characters of one string with the detectors' verdict (`addons.explain`).
+
 ``run`` starts the auditing proxy; it lives in `addons.run` and is imported only when used,
 so that ``scan`` never pays for mitmproxy's import.
 """
@@ -98,9 +101,41 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     scan_parser.set_defaults(handler=_scan_command)
 
+    report_parser = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report of an audit log",
+        description="Write one HTML file (no network, no external assets) summarising an audit log. "
+        "Exit 0: written; 2: error.",
+    )
+    report_parser.add_argument("log", metavar="LOG.jsonl", help="the audit log (stegwatch_log)")
+    report_parser.add_argument("--probe", metavar="PROBE.json", default=None, help="probe differences to show side by side")
+    report_parser.add_argument("-o", "--output", metavar="REPORT.html", default="report.html", help="default: report.html")
+    report_parser.set_defaults(handler=_report_command)
+
+    explain_parser = commands.add_parser(
+        "explain",
+        help="explain every non-ASCII or suspicious character of one string",
+        description="List each non-ASCII or suspicious character with its code point, name, category, "
+        "script and the detectors' verdict. Exit 0: nothing reaches medium; 1: something does.",
+    )
+    explain_parser.add_argument("text", metavar="TEXT", help="the text, or - for standard input")
+    explain_parser.set_defaults(handler=_explain_command)
+
     # Listed for --help only: `main` hands `run` and its arguments to `addons.run` unparsed.
     commands.add_parser("run", help="start the auditing proxy (mitmdump with the stegwatch add-on)")
     return parser
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from addons.report import report_command  # pydantic and the page assets, only when used
+
+    return report_command(args.log, args.probe, args.output)
+
+
+def _explain_command(args: argparse.Namespace) -> int:
+    from addons.explain import explain_command
+
+    return explain_command(args.text)
 
 
 def _severity_argument(value: str) -> Severity:

@@ -588,7 +588,7 @@ class _Extractor:
         if not isinstance(message, dict):
             self.walk(message, path, Role.USER, content=True)
             return
-        role = Role.ASSISTANT if message.get("role") == "assistant" else Role.USER
+        role = _message_role(message.get("role"), {"user": Role.USER, "assistant": Role.ASSISTANT}, Role.USER)
         for key, value in message.items():
             member_path = self.member(path, key)
             if key == "content":
@@ -655,7 +655,7 @@ class _Extractor:
             self.walk(message, path, Role.USER, content=True)
             return
         author = message.get("role")
-        role = self._CHAT_ROLES.get(author, Role.USER) if isinstance(author, str) else Role.USER
+        role = _message_role(author, self._CHAT_ROLES, Role.USER)
         for key, value in message.items():
             member_path = self.member(path, key)
             if key in ("content", "refusal", "reasoning_content", "reasoning"):
@@ -734,7 +734,7 @@ class _Extractor:
             self.members(item, path, roles, free=self._FREE_ITEM_KEYS)
             return
         role_name = item.get("role")
-        role = self._MESSAGE_ROLES.get(role_name, default_role) if isinstance(role_name, str) else default_role
+        role = _message_role(role_name, self._MESSAGE_ROLES, default_role)
         if kind == "message" or "role" in item:
             self.members(item, path, {"content": role})
         else:
@@ -781,7 +781,7 @@ class _Extractor:
         role = fixed_role
         if role is None:
             author = content.get("role")
-            role = self._GEMINI_ROLES.get(author, Role.USER) if isinstance(author, str) else Role.USER
+            role = _message_role(author, self._GEMINI_ROLES, Role.USER)
         for key, value in content.items():
             member_path = self.member(path, key)
             if key == "parts" and isinstance(value, list):
@@ -1030,3 +1030,21 @@ def parse_json_body(raw: bytes) -> object:
     if message == "depth limit exceeded":
         message = "nested too deeply (orjson's limit is 1024 levels)"
     raise BodyParseError(f"invalid JSON at byte {offset}: {message}", offset) from None
+
+
+def _message_role(author: object, known: Mapping[str, Role], default: Role) -> Role:
+    """The role of a message's text from its ``role`` member.
+
+    A missing role takes the API's default (Gemini and Responses default to the user). A role
+    string the API does not define is the client's own doing, so its text counts as the
+    client's (`Role.METADATA`): sanitizing the role string must never move text into a scope
+    it was not in before, or sanitizing twice would change the body again.
+
+    >>> _message_role("user", {"user": Role.USER}, Role.USER), _message_role(None, {}, Role.USER)
+    (<Role.USER: 'user'>, <Role.USER: 'user'>)
+    >>> _message_role("\U000e0041system", {"system": Role.SYSTEM}, Role.USER)
+    <Role.METADATA: 'metadata'>
+    """
+    if not isinstance(author, str):
+        return default
+    return known.get(author, Role.METADATA)

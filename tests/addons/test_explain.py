@@ -123,3 +123,11 @@ def test_command_draws_a_rich_table_on_a_tty(monkeypatch, capsys):
 def test_format_plain_has_one_line_per_row():
     rows = explain("\u00e9\u00e8")
     assert len(format_plain(rows).splitlines()) == 1 + len(rows) == 3
+
+
+def test_stegwatch_explain_through_the_cli(capsys):
+    from addons.cli import main
+
+    assert main(["explain", "Ship it by Friday\N{ZERO WIDTH NO-BREAK SPACE}!"]) == 1
+    assert "U+FEFF\tZERO WIDTH NO-BREAK SPACE" in capsys.readouterr().out
+    assert main(["explain", "Gr\u00fc\u00dfe"]) == 0

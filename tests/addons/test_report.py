@@ -343,3 +343,19 @@ def test_build_report_accepts_records_directly(audit_log):
     page = build_report(read_records(audit_log), PROBE)
     assert page.startswith("<!DOCTYPE html>")
     assert "<script src" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_stegwatch_report_through_the_cli(audit_log, tmp_path, browser):
+    from addons.cli import main
+
+    probe = tmp_path / "probe.json"
+    probe.write_text(json.dumps(PROBE), encoding="utf-8")
+    output = tmp_path / "cli-report.html"
+    assert main(["report", str(audit_log), "--probe", str(probe), "-o", str(output)]) == 0
+    page = browser.new_page()
+    page.goto(output.as_uri())
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.locator("#probe tbody tr").count() == 2
+    assert page.inner_text("[data-total=requests] b") == str(len(read_records(audit_log)))
+    page.close()
+    assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(output)]) == 2

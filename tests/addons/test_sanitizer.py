@@ -287,3 +287,20 @@ def test_escaped_strings_keep_their_escapes():
     start = text.index("\N{MODIFIER LETTER APOSTROPHE}")
     mark = make_finding("lookalike-punctuation", "modifier-letter-apostrophe", text, start, start + 1, Severity.HIGH, "m", "'")
     assert sanitize_body(raw, [Rewrite(field, (mark,))]).body == b'{"system": "Caf\\u00e9 ouvert aujourd\'hui", "n": 1.0}'
+
+
+def test_a_mark_inside_a_role_string_does_not_move_text_between_scopes():
+    # Found by hypothesis: tags inside "role" made the message unknown on the first pass and a
+    # system message on the second, so a second sanitize changed the body again.
+    tags = "".join(chr(0xE0000 + ord(c)) for c in "ID42")
+    raw = json.dumps({
+        "model": "gpt-5",
+        "messages": [
+            {"role": f"{tags}system", "content": f"{tags}You are Codex, based on GPT-5."},
+            {"role": "user", "content": "Fix the failing test."},
+        ],
+    }, ensure_ascii=False).encode()
+    _, _, first = pipeline("/v1/chat/completions", raw, Severity.LOW, "client")
+    assert first.changed and tags.encode() not in first.body
+    _, plan, second = pipeline("/v1/chat/completions", first.body, Severity.LOW, "client")
+    assert plan == [] and second.body is first.body
