@@ -1,4 +1,4 @@
-"""Test-wide settings.
+"""Test-wide Hypothesis settings, loaded as a pytest plugin (``-p`` in pyproject.toml).
 
 Hypothesis: no per-example deadline (this machine is shared and noisy; speed belongs in
 `make bench`), and under CI a derandomized run, so that a green main stays green and a new
