@@ -90,7 +90,8 @@ def _candidate_pattern(dig: str, inv: str, sep: str, tsep: str, letter: str, cjk
     if cjk:
         tails.insert(1, f"\\s?[年년]\\s?{n}\\s?[月월](?:\\s?{n}\\s?[日일])?(?:\\s?{time})?")
     rest = f"(?:{inv}*{dig})*" if inv else f"{dig}*"
-    return re.compile(f"{dig}(?<!{dig}{dig}){rest}(?:{'|'.join(tails)})")
+    # A number glued to a letter is not a date ("ff16-11-24" in a \\uff16 escape, "v2026.11.24").
+    return re.compile(f"{dig}(?<!{dig}{dig})(?<![A-Za-z]{dig}){rest}(?:{'|'.join(tails)})")
 
 
 CANDIDATE = _candidate_pattern(_DIG, _INV, _SEP, _TSEP, _LETTER, cjk=True)

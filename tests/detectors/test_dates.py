@@ -238,3 +238,13 @@ def test_minus_sign_as_offset_sign_is_still_found():
     text = "Date:   Tue Nov 24 08:41:08 2026 \N{MINUS SIGN}0800"
     findings = [f for f in scan(text) if f.severity >= Severity.MEDIUM]
     assert findings and all(f.codepoints == ["U+2212"] for f in findings)
+
+
+# --- a number glued to a letter is not a date ------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    'FLAG = ("Today\\uff12\\uff10\\uff12\\uff16-11-24.", True)  # a source escape, then "16-11-24"',
+    "Pinned to v2026.11.24 since the last release; today is 2026-11-24.",
+])
+def test_digits_glued_to_letters_are_not_dates(text):
+    assert [f for f in scan(text) if f.severity >= Severity.MEDIUM] == []
