@@ -58,6 +58,17 @@ def _csv(rows: int) -> str:
     )
 
 
+def _zh_log(lines: int) -> str:
+    """A Chinese-locale application log: CLDR long dates (2026年11月24日), Chinese messages."""
+    rng = random.Random(8)
+    messages = ("服务已启动，监听端口", "用户登录成功", "数据库连接超时，正在重试", "缓存已刷新", "请求处理完成")
+    return "\n".join(
+        f"2026年{rng.randint(1, 12)}月{rng.randint(1, 28)}日 {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
+        f"{rng.randint(0, 59):02d} {rng.choice(messages)} 请求编号={rng.randint(1, 10**6)} 耗时={rng.random():.3f}秒"
+        for _ in range(lines)
+    )
+
+
 def _measure(detector: DatesDetector, text: str, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -81,6 +92,7 @@ def run_dates_bench() -> dict[str, float]:
         "English prose lines without numbers": prose_without_numbers,
         "digit-heavy log (ISO timestamps)": _log(150_000),
         "digit-heavy CSV": _csv(300_000),
+        "digit-heavy log, Chinese locale (2026年11月24日)": _zh_log(150_000),
         "multilingual prose, few numbers": (
             "Съешь же ещё этих мягких французских булок, да выпей чаю. 我们今天去公园散步吧，天气很好。"
             "La réunion est à 10 h, n’oubliez pas.\n" * 150_000),

@@ -554,4 +554,32 @@ def zero_ascii_bytes(text: str) -> bytes:
     return text.encode("ascii").translate(_ZERO_TABLE)
 
 
+def zero_utf8_bytes(text: str) -> bytes:
+    """Any ``text`` as UTF-8 with every ASCII digit written ``0`` (other digits kept).
+
+    >>> zero_utf8_bytes("2026\u5e7411\u6708").decode()
+    '0000\u5e7400\u6708'
+    """
+    return text.encode("utf-8", "surrogatepass").translate(_ZERO_TABLE)
+
+
+def line_pattern(line: str) -> re.Pattern[str]:
+    """The cheapest candidate pattern that is exact for ``line`` (see `unicode_plan`)."""
+    if line.isascii():
+        return ASCII_CANDIDATE
+    return CANDIDATE if max(line) > "\uffff" else BMP_CANDIDATE
+
+
+def may_hold_lookalike(text: str) -> bool:
+    """Whether ``text`` holds a character that can be a mark inside a date: a separator
+    look-alike, an invisible character or a non-ASCII digit (any astral character counts,
+    since astral digits exist). Digit-free skeletons of log lines are judged with it.
+
+    >>> may_hold_lookalike("\u5e74\u6708\u65e5 INFO"), may_hold_lookalike("\u5e74\uff10")
+    (False, True)
+    """
+    return not text.isascii() and (max(text) > "\uffff" or _LOOKALIKE_OR_DIGIT.search(text) is not None)
+
+
 _ZERO_TABLE = bytes.maketrans(b"123456789", b"000000000")
+_LOOKALIKE_OR_DIGIT = re.compile(f"[{''.join(ASCII_FORM)}{char_class(_BMP_DIGIT_RANGES)}]")

@@ -30,7 +30,8 @@ import unicodedata2
 from detectors.base import make_finding
 from detectors.context import is_dynamic_line, line_bounds
 from detectors.date_signature import (
-    ASCII_CANDIDATE, ASCII_FORM, DateMatch, scan_windows, seed_windows, unicode_plan, zero_ascii_bytes,
+    ASCII_CANDIDATE, ASCII_FORM, DateMatch, line_pattern, may_hold_lookalike, scan_windows, seed_windows,
+    unicode_plan, zero_ascii_bytes, zero_utf8_bytes,
 )
 from detectors.model import Finding, Severity
 from detectors.unicode import char_name, describe, reveal
@@ -39,7 +40,7 @@ _ZONE_AREAS = tuple(f"{area}/" for area in (
     "Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"))
 _IANA_ZONE = re.compile(rf"\b(?:{'|'.join(_ZONE_AREAS)})[A-Z][A-Za-z_+-]+(?:/[A-Z][A-Za-z_]+)?")
 _UTC_DESIGNATORS = frozenset(("Z", "GMT", "UTC", "+00:00", "+0000", "-00:00", "-0000"))
-# A longer digit-heavy ASCII text is a log or a table: judge one example line per skeleton.
+# A longer digit-heavy text is a log or a table: judge one example line per skeleton.
 _SKELETON_MIN_LENGTH = 200_000
 # Environment blocks put the zone near the date (Codex: <current_date> then <timezone>).
 _ZONE_REACH = 512
@@ -62,20 +63,23 @@ class DatesDetector:
         matches = self._matches(text, zeroed)
         if not matches:
             return
-        for match in matches:
+        # Skeleton examples repeat a match to weigh it; a look-alike is reported once.
+        for match in matches if zeroed is not None else dict.fromkeys(matches):
             yield from self._lookalikes(text, match)
         yield from self._drift(text, matches)
         yield from self._outliers(text, matches)
         yield from self._disclosures(text, matches)
 
     def _matches(self, text: str, zeroed: bytes | None) -> list[DateMatch]:
-        """All matches; in a long digit-heavy ASCII text, one example line per line skeleton."""
+        """All matches; in a long digit-heavy text, one example line per line skeleton."""
+        if len(text) > _SKELETON_MIN_LENGTH and (zeroed is not None or _digit_heavy(zero_utf8_bytes(_sample(text)))):
+            digits = zeroed if zeroed is not None else zero_utf8_bytes(text)
+            if _digit_heavy(digits):
+                examples = _skeleton_examples(text, digits)
+                if examples is not None:
+                    return examples
         if zeroed is None:
             return scan_windows(text, *unicode_plan(text))
-        if len(text) > _SKELETON_MIN_LENGTH and zeroed.count(b"0") > len(zeroed) // 16:
-            examples = _skeleton_examples(text, zeroed)
-            if examples is not None:
-                return examples
         return scan_windows(text, ASCII_CANDIDATE, seed_windows(text, zeroed))
 
     def _lookalikes(self, text: str, match: DateMatch) -> Iterator[Finding]:
@@ -183,25 +187,48 @@ def _script_of(ch: str) -> str:
     return "ASCII" if ch.isascii() else char_name(ch).rsplit(" DIGIT ", 1)[0]
 
 
+def _digit_heavy(zeroed: bytes) -> bool:
+    return zeroed.count(b"0") > len(zeroed) // 16
+
+
+def _sample(text: str) -> str:
+    """Three slices of a long text: enough to tell a log from prose before encoding it all."""
+    middle, size = len(text) // 2, _SKELETON_MIN_LENGTH // 8
+    return text[:size] + text[middle:middle + size] + text[-size:]
+
+
 def _skeleton_examples(text: str, zeroed: bytes) -> list[DateMatch] | None:
-    """Matches of the first line of each distinct skeleton (the line without its digits).
+    """Matches of the first line of each distinct skeleton (the line without its ASCII digits).
 
     Logs and tables repeat a few line shapes with new numbers; lines that share a skeleton
     share their separators, names and zones, so one example per skeleton (counted up to 3
-    times, enough for the outlier test) stands for all. Not repetitive enough: None.
+    times, enough for the outlier test) stands for all. A skeleton that holds a possible
+    look-alike (a non-ASCII dash, an invisible, a non-ASCII digit) is scanned on every line,
+    so each mark keeps its own finding and sanitize reaches all of them. ``zeroed`` is the
+    UTF-8 text with ASCII digits written ``0``. Not repetitive enough: None.
     """
     skeletons = zeroed.translate(None, b"0").split(b"\n")
     counts = Counter(skeletons)
     if len(counts) > len(skeletons) // 4:
         return None
     first = dict(zip(reversed(skeletons), range(len(skeletons) - 1, -1, -1)))
+    suspicious = {s for s in counts if not s.isascii() and may_hold_lookalike(s.decode("utf-8", "surrogatepass"))}
     lines = text.split("\n")
     ends = list(accumulate(map(len, lines)))
+
+    def line_matches(index: int) -> list[DateMatch]:
+        start = (ends[index - 1] if index else 0) + index
+        line = lines[index]
+        return scan_windows(text, line_pattern(line), [(start, start + len(line))])
+
     examples: list[DateMatch] = []
     for skeleton, index in first.items():
-        start = (ends[index - 1] if index else 0) + index
-        found = scan_windows(text, ASCII_CANDIDATE, [(start, start + len(lines[index]))])
-        examples.extend(match for match in found for _ in range(min(counts[skeleton], 3)))
+        if skeleton not in suspicious:
+            examples.extend(match for match in line_matches(index) for _ in range(min(counts[skeleton], 3)))
+    if suspicious:
+        examples.extend(
+            match for index, skeleton in enumerate(skeletons) if skeleton in suspicious for match in line_matches(index)
+        )
     examples.sort(key=lambda match: match.start)
     return examples
 

@@ -248,3 +248,44 @@ def test_minus_sign_as_offset_sign_is_still_found():
 ])
 def test_digits_glued_to_letters_are_not_dates(text):
     assert [f for f in scan(text) if f.severity >= Severity.MEDIUM] == []
+
+
+# --- long non-ASCII logs take the line-skeleton path too; every marked line keeps its finding --
+
+_ZH_MESSAGES = ("服务已启动，监听端口", "用户登录成功", "数据库连接超时，正在重试", "缓存已刷新", "请求处理完成")
+_JA_MESSAGES = ("サーバーを起動しました", "ユーザーがログインしました", "接続がタイムアウトしました。再試行します")
+
+
+def _locale_log(locale: str, messages: tuple[str, ...], lines: int) -> list[str]:
+    """An application log whose dates are written the CLDR way for ``locale`` (Babel)."""
+    return [
+        f"{format_date(datetime.date(2026, 1 + i % 12, 1 + i % 28), format='long', locale=locale)} "
+        f"{i % 24:02d}:{i % 60:02d}:{i % 59:02d} {messages[i % len(messages)]} \u8bf7\u6c42={i}"
+        for i in range(lines)
+    ]
+
+
+@pytest.mark.parametrize("locale, messages", [("zh_CN", _ZH_MESSAGES), ("ja_JP", _JA_MESSAGES)])
+def test_long_cjk_log_is_judged_by_skeleton_and_stays_quiet(locale: str, messages: tuple[str, ...]) -> None:
+    from detectors.dates import _skeleton_examples
+    from detectors.date_signature import zero_utf8_bytes
+
+    text = "\n".join(_locale_log(locale, messages, 8000))
+    assert _skeleton_examples(text, zero_utf8_bytes(text)) is not None
+    assert [f for f in scan(text) if f.detector == "dates" and f.severity >= Severity.MEDIUM] == []
+
+
+def test_every_marked_line_of_a_long_cjk_log_is_found_and_sanitized() -> None:
+    lines = _locale_log("zh_CN", _ZH_MESSAGES, 8000)
+    marked = range(100, 8000, 250)
+    for index in marked:   # the time's first colon becomes its look-alike U+2236 RATIO
+        lines[index] = lines[index].replace(":", "\N{RATIO}", 1)
+    text = "\n".join(lines)
+    found = [f for f in DETECTOR.find(text) if f.kind == "date-lookalike"]
+    assert len(found) == len(marked)
+    assert all(f.text == "\N{RATIO}" and f.replacement == ":" for f in found)
+    # The fast path must agree with judging each marked line alone.
+    assert {f.start for f in found} == {
+        sum(len(line) + 1 for line in lines[:index]) + lines[index].index("\N{RATIO}") for index in marked
+    }
+    assert "\N{RATIO}" not in sanitize(text).text
