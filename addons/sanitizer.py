@@ -16,15 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from mitmproxy.net import encoding
 
 from addons.policy import Rewrite
+from addons.shapes import TextField
 from addons.splice import splice
 from detectors import Finding, SanitizeStep, Severity, sanitize, scan
 
 # Rewrite-and-rescan rounds per string; two suffice for every case we know, the rest is a bound.
 MAX_ROUNDS = 8
+# Rewritten strings remembered across requests (each entry holds the string and its result).
+SETTLED_STRINGS = 256
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,32 @@ def sanitize_body(decoded: bytes, plan: Sequence[Rewrite]) -> SanitizedBody:
     return SanitizedBody(splice(decoded, replacements), applied)
 
 
+@dataclass(frozen=True)
+class _SettleKey:
+    """What `settle`'s result depends on; the rewrite rides along uncompared."""
+
+    field: TextField
+    min_severity: Severity
+    scope: str
+    marks: tuple[tuple[int, int, str | None, str], ...]
+    rewrite: Rewrite = field(compare=False, hash=False)
+
+
 def settle(rewrite: Rewrite) -> tuple[str, list[Finding]]:
+    """`_settle` remembered: an agent resends the same marked system prompt on every turn, and
+    rescanning its rewritten text each time would cost more than the rest of sanitizing."""
+    marks = tuple((f.start, f.end, f.replacement, f.kind) for f in rewrite.findings)
+    text, applied = _settle_remembered(_SettleKey(rewrite.field, rewrite.min_severity, rewrite.scope, marks, rewrite))
+    return text, list(applied)
+
+
+@lru_cache(maxsize=SETTLED_STRINGS)
+def _settle_remembered(key: _SettleKey) -> tuple[str, tuple[Finding, ...]]:
+    text, applied = _settle(key.rewrite)
+    return text, tuple(applied)
+
+
+def _settle(rewrite: Rewrite) -> tuple[str, list[Finding]]:
     """The string with the planned findings applied, then rescanned and rewritten again until
     nothing the policy accepts is left; and every finding applied, in the original's offsets.
 

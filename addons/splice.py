@@ -36,6 +36,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from json.decoder import scanstring
 
 from addons.jsonpath import JSON_CONTINUATION, name_segment, normalized_path, parse_path
@@ -322,6 +323,9 @@ def _without_escaped_backslashes[T: (str, bytes)](content: T) -> T:
 
 
 _SHORT_ESCAPED = frozenset("\b\t\n\f\r")
+# What json.dumps writes as \uXXXX (beyond short escapes), with and without ensure_ascii.
+_ESCAPED_BY_ASCII_DUMPS = re.compile("[^\x20-\x7e\b\t\n\f\r]")
+_ESCAPED_BY_DUMPS = re.compile("[\x00-\x07\x0b\x0e-\x1f\ud800-\udfff]")
 _LINE_SEPARATORS = frozenset("\u2028\u2029")
 # Characters that, once one of them is seen escaped, are escaped as a group.
 _ESCAPE_GROUPS = (frozenset("<>&"), _LINE_SEPARATORS)
@@ -367,31 +371,45 @@ class _Style:
     raw_del: bool
 
 
-@dataclass(frozen=True, slots=True)
 class _BodyStyle:
-    """Style evidence from the whole body, for what a single token does not show."""
+    """Style evidence from the whole body, for what a single token does not show.
 
-    ascii_only: bool = False
-    upper_hex: bool = False
-    escape_slash: bool = False
-    force_u: frozenset[str] = field(default_factory=frozenset)
+    Each fact is computed on first use and kept: a rewrite needs only some of them, and each
+    costs a pass over a body that may be megabytes long. ``_BodyStyle()`` (no body) knows
+    nothing and says so with the json.dumps defaults.
+    """
 
-    @classmethod
-    def of(cls, text: str) -> _BodyStyle:
-        ascii_only = text.isascii()
-        if "\\" not in text:
-            return cls(ascii_only=ascii_only)
-        escapes = _without_escaped_backslashes(text)
-        notable = set(_NOTABLE_ESCAPE.findall(escapes))
-        return cls(
-            ascii_only=ascii_only,
-            upper_hex=_hex_case(escapes) is True,
-            escape_slash="\\/" in escapes,
-            force_u=frozenset(ch for code in notable if _deviates(ch := chr(int(code, 16)), ascii_only)),
-        )
+    def __init__(self, text: str | None = None) -> None:
+        self._text = text
+
+    @cached_property
+    def ascii_only(self) -> bool:
+        return self._text is not None and self._text.isascii()
+
+    @cached_property
+    def _escapes(self) -> str:
+        text = self._text or ""
+        return _without_escaped_backslashes(text) if "\\" in text else ""
+
+    @cached_property
+    def upper_hex(self) -> bool:
+        return _hex_case(self._escapes) is True
+
+    @cached_property
+    def escape_slash(self) -> bool:
+        return "\\/" in self._escapes
+
+    @cached_property
+    def force_u(self) -> frozenset[str]:
+        # Dropping escaped backslashes only removes matches, so none in the raw text means none.
+        if self._text is None or _NOTABLE_ESCAPE.search(self._text) is None:
+            return frozenset()
+        notable = set(_NOTABLE_ESCAPE.findall(self._escapes))
+        return frozenset(ch for code in notable if _deviates(ch := chr(int(code, 16)), self.ascii_only))
 
 
-def _style_of(token: str, body: _BodyStyle) -> _Style:
+def _style_of(token: str, body: _BodyStyle, value: str) -> _Style:
+    """How to write ``value`` in place of ``token``: the token's own habits, else the body's."""
     content = token[1:-1]
     escapes = _without_escaped_backslashes(content)
     has_escapes = "\\u" in escapes
@@ -408,18 +426,20 @@ def _style_of(token: str, body: _BodyStyle) -> _Style:
         escaped.update(_NOTABLE_ESCAPE.findall(escapes))
     escaped_chars = {chr(int(code, 16)) for code in escaped}
 
-    upper_hex = _hex_case(escapes) if has_escapes else None
-    if upper_hex is None:
-        upper_hex = body.upper_hex
-
-    escape_slash = "\\/" in escapes if "/" in content else body.escape_slash
-
     force = {ch for ch in escaped_chars if _deviates(ch, ascii_only)}
     # Body-wide evidence applies unless this token writes the character raw itself.
     force.update(ch for ch in body.force_u if not _writes_raw(ch, content))
     for group in _ESCAPE_GROUPS:
         if force & group:
             force.update(ch for ch in group if not _writes_raw(ch, content))
+
+    # Body-wide evidence costs a pass over the body: asked only when the new value needs it.
+    upper_hex = _hex_case(escapes) if has_escapes else None
+    if upper_hex is None:
+        dumps_escapes = _ESCAPED_BY_ASCII_DUMPS if ascii_only else _ESCAPED_BY_DUMPS
+        upper_hex = bool(force or dumps_escapes.search(value)) and body.upper_hex
+    escape_slash = "\\/" in escapes if "/" in content else "/" in value and body.escape_slash
+
     return _Style(
         ascii_only=ascii_only,
         upper_hex=upper_hex,
@@ -469,7 +489,7 @@ def _restyle(encoded: str, style: _Style) -> str:
 
 
 def _encode(value: str, token: str, body: _BodyStyle) -> str:
-    style = _style_of(token, body)
+    style = _style_of(token, body, value)
     encoded = json.dumps(value, ensure_ascii=style.ascii_only)
     if style.upper_hex or style.escape_slash or style.force_u or style.raw_del:
         encoded = _restyle(encoded, style)
@@ -590,7 +610,7 @@ def _splice_text(text: str, replacements: Mapping[str, str], context: str) -> st
         if new_value == old_value:
             continue  # unchanged: keep the original characters, whatever their style
         if body_style is None:
-            body_style = _BodyStyle.of(text)
+            body_style = _BodyStyle(text)
         pieces += [text[done:start], _encode(new_value, token, body_style)]
         done = end
     if not pieces:
