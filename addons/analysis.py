@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from addons.request_dates import cross_field_dates
 from addons.scan_cache import ScanCache
 from addons.scan_worker import MIN_CHARS as MIN_PROCESS_CHARS
 from addons.scan_worker import ScanProcess
@@ -153,6 +154,7 @@ def _scan_fields(
     for text_field, findings in zip(fields, results):
         for finding in findings:
             located.append(Located(text_field, finding))
+    located.extend(Located(text_field, finding) for text_field, finding in cross_field_dates(fields, located))
     return Analysis(api, sha, "pass", None, located, conversation_key(seed, fields), fields)
 
 

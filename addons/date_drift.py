@@ -13,10 +13,9 @@ from collections.abc import Mapping, Sequence
 
 from addons.analysis import Located
 from addons.date_memory import DateLineMemory
-from addons.shapes import Role, TextField
+from addons.shapes import CLIENT_AUTHORED, TextField
 from detectors import Finding, Severity
 
-CLIENT_AUTHORED = frozenset({Role.SYSTEM, Role.TOOL_DEFINITION, Role.CLIENT_CONTEXT})
 DISCLOSURE_KIND = "date-disclosure"
 
 

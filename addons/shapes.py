@@ -57,6 +57,8 @@ __all__ = [
     "BodyParseError",
     "Role",
     "TextField",
+    "CLIENT_AUTHORED",
+    "client_authored_spans",
     "client_context_spans",
     "decode_body",
     "extract_fields",
@@ -78,6 +80,10 @@ class Role(StrEnum):
     TOOL_CALL = "tool_call"
     TOOL_RESULT = "tool_result"
     METADATA = "metadata"
+
+
+# Text the client writes on its own, not the user or the model: where a client hides marks.
+CLIENT_AUTHORED = frozenset({Role.SYSTEM, Role.TOOL_DEFINITION, Role.CLIENT_CONTEXT})
 
 
 class Api(StrEnum):
@@ -115,6 +121,26 @@ class TextField:
             if span_start <= start < span_end:
                 return role
         return self.role
+
+
+def client_authored_spans(text_field: TextField) -> list[tuple[int, int]]:
+    """The code-point spans of ``text_field`` that the client authored (`CLIENT_AUTHORED`).
+
+    >>> client_authored_spans(TextField("$", Role.USER, "<a-b>x</a-b> hi", ((0, 12, Role.CLIENT_CONTEXT),)))
+    [(0, 12)]
+    """
+    if not text_field.role_spans:
+        return [(0, len(text_field.text))] if text_field.role in CLIENT_AUTHORED else []
+    spans, cursor = [], 0
+    for start, end, role in text_field.role_spans:
+        if text_field.role in CLIENT_AUTHORED and cursor < start:
+            spans.append((cursor, start))
+        if role in CLIENT_AUTHORED:
+            spans.append((start, end))
+        cursor = end
+    if text_field.role in CLIENT_AUTHORED and cursor < len(text_field.text):
+        spans.append((cursor, len(text_field.text)))
+    return spans
 
 
 _SLOT_SETTERS = tuple(TextField.__dict__[name].__set__ for name in ("path", "role", "text", "role_spans"))

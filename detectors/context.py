@@ -19,6 +19,7 @@ _DYNAMIC_LINE = re.compile(
     | \b[A-Z][A-Z0-9_]{2,}=\S                           # ENV_VAR=value
     | \b(?:cwd|pwd|working\ directory|platform|os\ version|shell|timezone|time\ zone|user(?:name)?|home|hostname|locale|today|date)\b\s*[:=]
     | \btoday\b
+    | <\w*(?:date|time|zone|cwd|directory|platform|shell|user|home)\w*>   # an environment tag: <current_date>
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -48,5 +49,7 @@ def is_dynamic_line(text: str, index: int) -> bool:
     True
     >>> is_dynamic_line("It\\u2019s a nice day.", 2)
     False
+    >>> is_dynamic_line("  <current_date>2026/11/24</current_date>", 3)
+    True
     """
     return _DYNAMIC_LINE.search(line_at(text, index)) is not None

@@ -290,7 +290,7 @@ def _is_dynamic_outside_dates(text: str, match: DateMatch, matches: list[DateMat
             break
         if other.start >= cursor:
             pieces.append(text[cursor:other.start])
-            pieces.append("<DATE>")
+            pieces.append("\x00")   # a mask no part of the dynamic-line test matches
             cursor = other.end
     pieces.append(text[cursor:end])
     return is_dynamic_line("".join(pieces), 0)
