@@ -30,6 +30,10 @@ in sanitize and block modes an internal error then refuses the request with the 
 error, and so does an unreadable body in block mode. Audit mode always fails open, since it
 promises to change nothing.
 
+Baselines (``stegwatch_baseline``, `addons.baseline`): ``learn`` records the template of each
+client's own text in a SQLite store, ``check`` reports code-point drift from it as
+``template-drift`` findings, which take the same path to the log, alarms and policies.
+
 Repeats: agents resend the whole conversation every turn. A finding whose identity (detector,
 kind, JSON path, code points) was already reported in the same conversation is logged with
 ``repeat: true`` and not printed again. A conversation is one client (host and User-Agent)
@@ -65,6 +69,8 @@ from addons.analysis import (
 from addons.block import error_response, websocket_error_event
 from addons.audit_log import AuditLog, LoggedFinding, LogRecord, client_identity, redact_path, revealed_context, utc_timestamp
 from addons.date_drift import client_key, raise_disclosures, template_drift
+from addons.baseline import MODES as BASELINE_MODES
+from addons.baseline import BaselineMonitor, default_db_path
 from addons.date_memory import DateLineMemory
 from addons.evidence import keep_original
 from addons.policy import FAILURE_POLICIES, SCOPES, Rewrite, blocking, describe_block, rewrites
@@ -124,6 +130,7 @@ class Audit:
         self.log: AuditLog | None = None
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stegwatch-scan")
         self.date_memory = DateLineMemory()
+        self.baseline: BaselineMonitor | None = None
         self._seen: OrderedDict[str, set[tuple[str, str, str, tuple[str, ...]]]] = OrderedDict()
 
     # --- options -------------------------------------------------------------------------
@@ -186,6 +193,16 @@ class Audit:
             "stegwatch_max_body", int, DEFAULT_MAX_BODY,
             "Bodies larger than this many bytes pass uninspected and are logged as skipped.",
         )
+        loader.add_option(
+            "stegwatch_baseline", str, "off",
+            "off. learn: record the template of client-authored text (system prompt, tool definitions, "
+            "injected context) per client and API. check: report code-point drift from it as template-drift.",
+            choices=BASELINE_MODES,
+        )
+        loader.add_option(
+            "stegwatch_baseline_db", Optional[str], None,
+            f"The baseline store (SQLite). Default: {default_db_path()}.",
+        )
 
     def configure(self, updated: set[str]) -> None:
         # `choices` is enforced for values set from text (--set), not for values set in code.
@@ -209,6 +226,8 @@ class Audit:
                 ) from error
         if "stegwatch_max_body" in updated and ctx.options.stegwatch_max_body < 0:
             raise exceptions.OptionsError("stegwatch_max_body must be >= 0")
+        if updated & {"stegwatch_baseline", "stegwatch_baseline_db"}:
+            self._open_baseline()
         if "stegwatch_log" in updated:
             self._close_log()
             if ctx.options.stegwatch_log:
@@ -223,8 +242,30 @@ class Audit:
 
     def done(self) -> None:
         self._close_log()
+        self._close_baseline()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.scan_process.close()
+
+    def _open_baseline(self) -> None:
+        self._close_baseline()
+        mode = ctx.options.stegwatch_baseline
+        if mode not in BASELINE_MODES:
+            raise exceptions.OptionsError(f"stegwatch_baseline must be one of {', '.join(BASELINE_MODES)}, not {mode!r}")
+        if mode == "off":
+            return
+        path = os.path.expanduser(ctx.options.stegwatch_baseline_db or default_db_path())
+        try:
+            self.baseline = BaselineMonitor(mode, path)
+        except Exception as error:  # noqa: BLE001 - OSError or sqlite3.Error: a bad path, a file that is no database
+            raise exceptions.OptionsError(f"cannot open stegwatch_baseline_db {path}: {error}") from error
+
+    def _close_baseline(self) -> None:
+        if self.baseline is not None:
+            baseline, self.baseline = self.baseline, None
+            try:
+                baseline.close()
+            except Exception as error:  # noqa: BLE001 - closing must not stop the proxy
+                _say(logging.ERROR, f"stegwatch: cannot close the baseline store: {error}")
 
     def _close_log(self) -> None:
         if self.log is not None:
@@ -418,9 +459,22 @@ class Audit:
 
     def _final_findings(self, flow: http.HTTPFlow, analysis: Analysis) -> list[Located]:
         """The scan's findings plus those that compare with earlier requests (date drift)."""
-        client = client_key(client_identity(flow.request.headers.items(multi=True)))
+        identity = client_identity(flow.request.headers.items(multi=True))
+        client = client_key(identity)
         located = [*analysis.located, *template_drift(self.date_memory, client, analysis.fields)]
+        if self.baseline is not None and analysis.fields:
+            located += self._baseline_findings(identity, analysis)
         return raise_disclosures(located, Severity.parse(ctx.options.stegwatch_disclosure_severity))
+
+    def _baseline_findings(self, identity: dict[str, str], analysis: Analysis) -> list[Located]:
+        """Learn the request's client-authored template, or check it (`addons.baseline`);
+        fails open: an error is logged and the request goes on without baseline findings."""
+        try:
+            return self.baseline.observe(identity, analysis.api, analysis.fields) if self.baseline else []
+        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
+            _say(logging.ERROR, f"stegwatch: baseline {ctx.options.stegwatch_baseline} failed: {type(error).__name__}: "
+                 f"{error}; the request passes unchanged\n{traceback.format_exc()}")
+            return []
 
     def _report(self, flow: http.HTTPFlow, analysis: Analysis, located: list[Located], outcome: Outcome) -> None:
         threshold = Severity.parse(ctx.options.stegwatch_min_severity)

@@ -17,24 +17,14 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from addons.template import PUNCTUATION_FOLD as _PUNCTUATION_FOLD
+from addons.template import VALUE_MASKS as _MASKS
 from detectors.base import make_finding
 from detectors.context import line_bounds
-from detectors.date_signature import ASCII_FORM, DateMatch, date_signatures
+from detectors.date_signature import DateMatch, date_signatures
 from detectors.model import Finding, Severity
 from detectors.unicode import reveal
 
-# Issue 3's apostrophe and quote look-alikes, folded to ASCII for the template key only.
-_PUNCTUATION_FOLD = str.maketrans({
-    **ASCII_FORM,
-    **dict.fromkeys("\u2019\u2018\u02bc\u02b9\u02bb\u2032\u00b4\uff07", "'"),
-    **dict.fromkeys("\u201c\u201d\uff02", '"'),
-    **dict.fromkeys("\u00a0\u202f\u2009\u2007", " "),
-})
-_MASKS = (
-    (re.compile(r"(?<![\w/])(?:~|\.{1,2})?(?:/[\w.@+-]+)+/?|[A-Za-z]:\\[^\s]*"), "<PATH>"),
-    (re.compile(r"\b[0-9a-fA-F]{7,64}\b"), "<HASH>"),
-    (re.compile(r"\d+"), "<N>"),
-)
 _PUNCTUATION = re.compile(r"[^\w\s<>]")
 
 
