@@ -208,7 +208,7 @@ def _probe_rows(probe: dict | None) -> list[dict] | None:
     for item in differences:
         if not isinstance(item, dict):
             raise ValueError("each probe difference is a JSON object")
-        reference, variant = str(item.get("reference", "")), str(item.get("variant", ""))
+        reference, variant = str(item.get("reference") or ""), str(item.get("variant") or "")
         left, right = _diff_sides(reference, variant)
         rows.append({
             "variable": str(item.get("variable", "")),
