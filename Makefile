@@ -49,6 +49,10 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/splice_bench.py
 	$(PY) bench/addon_bench.py
+	$(PY) bench/capture_bench.py
+	$(PY) bench/baseline_bench.py
+	$(PY) bench/probe_bench.py
+	$(PY) bench/differ_bench.py
 
 eval: install
 	$(PY) scripts/evaluate.py

@@ -48,7 +48,6 @@ import fnmatch
 import logging
 import os
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -74,6 +73,7 @@ from addons.baseline import BaselineMonitor, default_db_path
 from addons.date_memory import DateLineMemory
 from addons.evidence import keep_original
 from addons.policy import FAILURE_POLICIES, SCOPES, Rewrite, blocking, describe_block, rewrites
+from addons.repeats import SeenFindings
 from addons.sanitizer import SanitizedBody, encode_body, sanitize_body
 from addons.scan_cache import ScanCache
 from addons.scan_worker import ScanProcess
@@ -91,8 +91,6 @@ OFFLOAD_BYTES = 32 * 1024
 LOG_FLOOR = Severity.LOW
 MARKER = ":warning:"
 METADATA_KEY = "stegwatch"
-# Conversations remembered for `repeat`; the oldest is forgotten first.
-MAX_CONVERSATIONS = 4096
 CACHE_BYTES = 128 * 1024 * 1024
 # Records kept in flow.metadata for one flow (a WebSocket flow gets one per message).
 MAX_RECORDS_PER_FLOW = 200
@@ -131,7 +129,7 @@ class Audit:
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stegwatch-scan")
         self.date_memory = DateLineMemory()
         self.baseline: BaselineMonitor | None = None
-        self._seen: OrderedDict[str, set[tuple[str, str, str, tuple[str, ...]]]] = OrderedDict()
+        self._seen = SeenFindings()
 
     # --- options -------------------------------------------------------------------------
 
@@ -494,7 +492,7 @@ class Audit:
                 Located(fields[path], finding) for path, finding in outcome.applied
                 if _rewrite_key(path, finding) not in first_scan and path in fields
             ]
-        seen = self._seen_in(analysis.conversation)
+        seen = self._seen.seen_in(analysis.conversation)
         reported_before = frozenset(seen)  # two equal findings in one request are both new
         logged: list[LoggedFinding] = []
         for item in located:
@@ -519,18 +517,6 @@ class Audit:
         )
         self._write(record)
         self._leave_evidence(flow, record, threshold)
-
-    def _seen_in(self, conversation: str | None) -> set[tuple[str, str, str, tuple[str, ...]]]:
-        if conversation is None:
-            return set()
-        seen = self._seen.get(conversation)
-        if seen is None:
-            seen = self._seen[conversation] = set()
-            if len(self._seen) > MAX_CONVERSATIONS:
-                self._seen.popitem(last=False)
-        else:
-            self._seen.move_to_end(conversation)
-        return seen
 
     def _record(
         self, flow: http.HTTPFlow, api: str, action: str, sha: str | None,

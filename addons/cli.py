@@ -1,36 +1,48 @@
-"""The ``stegwatch`` command: ``stegwatch scan FILE|-`` reveals covert marks in a text file.
+"""The ``stegwatch`` command.
 
-``scan`` decodes its input as strict UTF-8 (a byte order mark at the start is allowed and
-dropped, as editors do), runs `detectors.scan` and prints each finding at or above
-``--min-severity`` with its line:column (1-based, columns in code points), code points,
-names and the line around it with hidden characters revealed as ``⟦U+XXXX⟧``.
-Exit status: 0 nothing at or above the threshold, 1 findings, 2 error (unreadable input,
-invalid UTF-8 with the byte offset, bad arguments).
+``scan PATH…`` reveals covert marks in text files, directories and saved traffic; it lives in
+`addons.offline_scan` (captures are read by `addons.captures`). A text file is decoded as strict
+UTF-8 (a byte order mark at the start is allowed and dropped, as editors do), and each finding
+at or above ``--min-severity`` is printed with its line:column (1-based, columns in code
+points), code points, names and the line around it with hidden characters revealed as
+``⟦U+XXXX⟧``. Exit status: 0 nothing at or above the threshold, 1 findings, 2 error
+(unreadable input, invalid UTF-8 with the byte offset, a corrupt capture, bad arguments).
 
 ``report`` writes an HTML report of an audit log (`addons.report`) and ``explain`` lists the
 characters of one string with the detectors' verdict (`addons.explain`).
 
 ``run`` starts the auditing proxy; it lives in `addons.run` and is imported only when used,
-so that ``scan`` never pays for mitmproxy's import.
+so that ``scan`` of text never pays for mitmproxy's import.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from detectors import Finding, Severity, scan
+from detectors import Finding, Severity
 from detectors.unicode import describe, reveal
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+# The add-on's default for stegwatch_max_body (`addons.audit.DEFAULT_MAX_BODY`; a test pins
+# the two together): importing `addons.audit` here would import mitmproxy for every command.
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+SCAN_DESCRIPTION = (
+    "Scan text files, directories (recursively) and saved traffic for covert marks. Captures "
+    "(mitmproxy .mitm dumps, HAR, JSON and JSONL request bodies) are analysed request by request "
+    "exactly as the live add-on does, so paths, roles and findings match its log. "
+    "Exit 0: nothing at or above --min-severity; 1: findings; 2: an error (an unreadable or corrupt "
+    "file, bad arguments). An error wins over findings: exit 2 even when marks were found, since the "
+    "scan is incomplete; the other files are still scanned and reported."
+)
 
 # Characters shown on each side of a finding in the revealed line.
 CONTEXT_CHARS = 40
@@ -39,12 +51,6 @@ MAX_NAMED = 6
 # Code points of one finding shown in the revealed line before it is elided in the middle.
 MAX_SPAN_SHOWN = 24
 
-_SEVERITY_STYLE = {
-    Severity.HIGH: "bold red",
-    Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -86,18 +92,40 @@ def _build_parser() -> argparse.ArgumentParser:
 
     scan_parser = commands.add_parser(
         "scan",
-        help="scan a text file (or - for standard input) for covert marks",
-        description="Scan UTF-8 text for covert marks. Exit 0: nothing at or above "
-        "--min-severity; 1: findings; 2: error.",
+        help="scan text files, directories and saved traffic (.mitm, HAR, JSON, JSONL) for covert marks",
+        description=SCAN_DESCRIPTION,
     )
-    scan_parser.add_argument("file", metavar="FILE", help="a UTF-8 text file, or - for standard input")
-    scan_parser.add_argument("--format", choices=("text", "json"), default="text")
+    scan_parser.add_argument(
+        "paths", nargs="+", metavar="PATH",
+        help="a file, a directory (scanned recursively) or - for standard input; captures (.mitm, .har, "
+        ".json, .jsonl) are read request by request, other files as UTF-8 text",
+    )
+    scan_parser.add_argument(
+        "--format", choices=("text", "json", "sarif"), default="text",
+        help="text: grouped by file and request, marks revealed as ⟦U+XXXX⟧ (default); json; sarif: SARIF 2.1.0",
+    )
     scan_parser.add_argument(
         "--min-severity",
         type=_severity_argument,
         default=Severity.MEDIUM,
         metavar="{" + ",".join(Severity) + "}",
         help="report findings at or above this severity (default: medium)",
+    )
+    scan_parser.add_argument(
+        "--disclosure-severity", type=_severity_argument, default=Severity.INFO,
+        metavar="{" + ",".join(Severity) + "}",
+        help="severity of date-format and time-zone disclosures in captures, as stegwatch_disclosure_severity "
+        "(default: info)",
+    )
+    scan_parser.add_argument(
+        "--max-body", type=_non_negative_int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+        help=f"captured bodies larger than this are skipped, as stegwatch_max_body (default: {DEFAULT_MAX_BODY})",
+    )
+    scan_parser.add_argument("-o", "--output", metavar="FILE", default=None, help="write the report to FILE")
+    scan_parser.add_argument(
+        "-j", "--jobs", type=_non_negative_int, default=0, metavar="N",
+        help="processes that scan files side by side (default 0: for scans of 64 MB or more, one per idle "
+        "CPU, up to 4; else 1). Each file is scanned on its own, so the results do not depend on N.",
     )
     scan_parser.set_defaults(handler=_scan_command)
 
@@ -121,6 +149,9 @@ def _build_parser() -> argparse.ArgumentParser:
     explain_parser.add_argument("text", metavar="TEXT", help="the text, or - for standard input")
     explain_parser.set_defaults(handler=_explain_command)
 
+    importlib.import_module("addons.probe").register(commands)
+    importlib.import_module("addons.baseline").register(commands)
+    importlib.import_module("addons.diff_command").register(commands)
     # Listed for --help only: `main` hands `run` and its arguments to `addons.run` unparsed.
     commands.add_parser("run", help="start the auditing proxy (mitmdump with the stegwatch add-on)")
     return parser
@@ -157,21 +188,19 @@ def _run_command(run_arguments: list[str]) -> int:
 
 
 def _scan_command(args: argparse.Namespace) -> int:
+    from addons.offline_scan import scan_command  # captures, analysis and rich only when scanning
+
+    return scan_command(args)
+
+
+def _non_negative_int(value: str) -> int:
     try:
-        text = read_text(args.file)
-    except InputError as error:
-        print(f"stegwatch: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    threshold: Severity = args.min_severity
-    findings = [f for f in scan(text) if f.severity >= threshold]
-    source = "<stdin>" if args.file == "-" else args.file
-    if args.format == "json":
-        _write(sys.stdout, render_json(source, text, findings, threshold) + "\n")
-    elif _is_terminal(sys.stdout):
-        _print_rich(source, text, findings, threshold)
-    else:
-        _write(sys.stdout, render_text(source, text, findings, threshold))
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return count
 
 
 def read_text(file: str) -> str:
@@ -225,75 +254,6 @@ def locate(text: str, findings: Sequence[Finding]) -> Iterator[Located]:
         yield Located(finding, line, finding.start - line_start + 1, line_start, line_end)
 
 
-def render_json(source: str, text: str, findings: Sequence[Finding], threshold: Severity) -> str:
-    r"""A JSON document with the findings; lone surrogates are written as ``\uXXXX`` escapes.
-
-    >>> from detectors.base import make_finding
-    >>> f = make_finding("d", "k", "a\ud800", 1, 2, Severity.HIGH, "m")
-    >>> '"text": "\\ud800"' in render_json("-", "a\ud800", [f], Severity.MEDIUM)
-    True
-    """
-    document = {
-        "source": source,
-        "min_severity": str(threshold),
-        "count": len(findings),
-        "findings": [
-            {**item.finding.model_dump(mode="json"), "line": item.line, "column": item.column}
-            for item in locate(text, findings)
-        ],
-    }
-    rendered = json.dumps(document, ensure_ascii=False, indent=2)
-    # UTF-8 cannot encode lone surrogates; the JSON escape keeps the value exact.
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", rendered)
-
-
-def render_text(source: str, text: str, findings: Sequence[Finding], threshold: Severity) -> str:
-    """The plain report: a header line per finding, the revealed line, the message."""
-    lines: list[str] = []
-    marked = _marked_characters(findings)
-    for item in locate(text, findings):
-        finding = item.finding
-        lines.append(
-            f"{source}:{item.line}:{item.column}: {finding.severity} "
-            f"{finding.detector}/{finding.kind} {_names(finding.text)}"
-        )
-        before, span, after = _context(text, item, marked)
-        lines.append(f"    {before}{span}{after}")
-        lines.append(f"    {finding.message}")
-        if finding.payload is not None:
-            lines.append(f"    payload: {_printable(repr(finding.payload))}")
-    lines.append(_summary(findings, threshold))
-    return "\n".join(_printable(line) for line in lines) + "\n"
-
-
-def _print_rich(source: str, text: str, findings: Sequence[Finding], threshold: Severity) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    # The caller already checked isatty(); rich still honours NO_COLOR.
-    console = Console(highlight=False, soft_wrap=True, force_terminal=True)
-    marked = _marked_characters(findings)
-    for item in locate(text, findings):
-        finding = item.finding
-        style = _SEVERITY_STYLE[finding.severity]
-        header = Text()
-        header.append(f"{source}:{item.line}:{item.column}: ", style="bold")
-        header.append(str(finding.severity), style=style)
-        header.append(f" {finding.detector}/{finding.kind} ")
-        header.append(_printable(_names(finding.text)), style="magenta")
-        console.print(header)
-        before, span, after = _context(text, item, marked)
-        revealed = Text("    ")
-        revealed.append(_printable(before))
-        revealed.append(_printable(span), style=f"reverse {style}")
-        revealed.append(_printable(after))
-        console.print(revealed)
-        console.print(Text(f"    {_printable(finding.message)}", style="dim"))
-        if finding.payload is not None:
-            console.print(Text(f"    payload: {_printable(repr(finding.payload))}", style=style))
-    console.print(Text(_summary(findings, threshold), style="bold" if findings else "green"))
-
-
 def _names(span: str) -> str:
     distinct = list(dict.fromkeys(span))
     named = ", ".join(describe(ch) for ch in distinct[:MAX_NAMED])
@@ -330,14 +290,6 @@ def _context(text: str, item: Located, marked: str) -> tuple[str, str, str]:
     if end < item.line_end:
         after += "…"
     return before, span, after
-
-
-def _summary(findings: Sequence[Finding], threshold: Severity) -> str:
-    if not findings:
-        return f"no findings at or above {threshold}"
-    worst = max(f.severity for f in findings)
-    plural = "" if len(findings) == 1 else "s"
-    return f"{len(findings)} finding{plural} at or above {threshold} (worst: {worst})"
 
 
 def _printable(line: str) -> str:

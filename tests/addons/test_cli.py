@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from addons import cli
+from addons import cli, offline_scan
 from detectors import Severity
 from detectors.base import make_finding
 
@@ -120,8 +120,11 @@ def test_invalid_utf8_is_an_error_that_names_the_byte_offset(write, capsys, cont
 def test_unreadable_inputs_are_errors(tmp_path, capsys):
     assert cli.main(["scan", str(tmp_path / "missing.txt")]) == 2
     assert "cannot read" in capsys.readouterr().err
-    assert cli.main(["scan", str(tmp_path)]) == 2  # a directory
-    assert "cannot read" in capsys.readouterr().err
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "ok.txt").write_text("plain ASCII notes\n")
+    assert cli.main(["scan", str(tmp_path), str(tmp_path / "gone.md")]) == 2  # a directory scans; the missing file is the error
+    err = capsys.readouterr().err
+    assert "gone.md" in err and "ok.txt" not in err
 
 
 @pytest.mark.parametrize(
@@ -198,7 +201,9 @@ def test_json_report_of_clean_text_is_empty(write, capsys):
 def test_json_escapes_lone_surrogates_so_the_document_encodes_as_utf8():
     text = "key: a\ud800b"
     finding = make_finding("invisible", "lone-surrogate", text, 6, 7, Severity.HIGH, "<surrogate-D800> U+D800")
-    rendered = cli.render_json("-", text, [finding], Severity.MEDIUM)
+    hit = offline_scan.Hit("<stdin>", finding, line=1, column=7)
+    results = [offline_scan.FileResult("<stdin>", "text", len(text), [hit])]
+    rendered = offline_scan.render_json_document(["-"], results, offline_scan.ScanTotals(), Severity.MEDIUM)
     rendered.encode("utf-8")  # would raise on a raw surrogate
     assert json.loads(rendered)["findings"][0]["text"] == "\ud800"
 
