@@ -28,7 +28,7 @@ from addons.probe_model import Difference, ProbeResult
 from addons.report import _asset, _diff_sides, _escape_html
 from detectors.unicode import char_name, reveal
 
-__all__ = ["json_text", "render_differences", "render_html", "render_json", "render_terminal", "summary"]
+__all__ = ["channels", "json_text", "render_differences", "render_html", "render_json", "render_terminal", "summary"]
 
 CLASSIFICATIONS = ("unexplained", "explained", "noise")
 # Explained differences listed one line each; more are counted.
@@ -48,6 +48,31 @@ def summary(differences: Sequence[Difference]) -> dict[str, int]:
     result = {name: counts.get(name, 0) for name in CLASSIFICATIONS}
     result["disclosures"] = sum(1 for d in differences if d.disclosure)
     return result
+
+
+def channels(differences: Sequence[Difference]) -> list[dict[str, object]]:
+    """Unexplained differences grouped into covert channels: the same variable changing the same
+    code points at the same place, however many of its cells show it (three base-URL hosts that
+    flip one apostrophe are one channel).
+
+    >>> d = dict(classification="unexplained", variable="TZ", api="anthropic-messages", request="POST /v1/messages #1",
+    ...          where="body", path="$['system']", reference="a-b", variant="a/b", reference_revealed="a-b",
+    ...          variant_revealed="a/b", codepoints=["U+002D", "U+002F"], reason="separator")
+    >>> [(c["variable"], c["cells"]) for c in channels([Difference(cell="TZ=Asia/Shanghai", **d)])]
+    [('TZ', ['TZ=Asia/Shanghai'])]
+    """
+    grouped: dict[tuple[object, ...], dict[str, object]] = {}
+    for difference in differences:
+        if difference.classification != "unexplained":
+            continue
+        key = (difference.variable, difference.where, difference.path, tuple(sorted(difference.codepoints)))
+        channel = grouped.setdefault(key, {
+            "variable": difference.variable, "where": difference.where, "path": difference.path,
+            "codepoints": sorted(difference.codepoints), "reason": difference.reason, "cells": [],
+        })
+        if difference.cell not in channel["cells"]:  # type: ignore[operator]
+            channel["cells"].append(difference.cell)  # type: ignore[union-attr]
+    return list(grouped.values())
 
 
 def _printable(text: str) -> str:
@@ -121,6 +146,16 @@ def render_terminal(result: ProbeResult, console: Console | None = None) -> None
         console.print(Text(f"  {run.get('cell')} run {run.get('run')}: exit {run.get('exit_status')}, "
                            f"{run.get('requests')} requests, {run.get('duration_s')} s", style="yellow"))
     render_differences(result.differences, console, title=f"{len(result.cells)} cells against the reference")
+    found = channels(result.differences)
+    if found:
+        console.print(Text(f"{len(found)} covert channel{'s' if len(found) != 1 else ''}:", style="bold red"))
+        for channel in found:
+            row = Text("  ")
+            row.append(str(channel["variable"]), style="bold")
+            row.append(f"  {channel['where']} ")
+            row.append(_printable(str(channel["path"])), style="magenta")
+            row.append(f"  {', '.join(channel['codepoints']) or '-'}  in {', '.join(channel['cells'])}")  # type: ignore[arg-type]
+            console.print(row)
     verdict = "covert differences found" if result.unexplained else "no unexplained difference"
     console.print(Text(verdict, style="bold red" if result.unexplained else "bold green"))
 
@@ -137,7 +172,8 @@ def _name_of(cp: str) -> str:
 
 def render_json(result: ProbeResult) -> str:
     """`ProbeResult` as JSON plus a ``summary``; lone surrogates written as ``\\uXXXX`` escapes."""
-    return json_text({"summary": summary(result.differences), **result.model_dump(mode="json")})
+    return json_text({"summary": summary(result.differences), "channels": channels(result.differences),
+                      **result.model_dump(mode="json")})
 
 
 def json_text(document: object) -> str:

@@ -349,6 +349,8 @@ def test_probe_agent_shows_exactly_its_two_covert_channels(tmp_path):
     assert {(d["where"], d["path"]) for d in unexplained} == {("body", "$['system'][0]['text']")}
     assert all(d["reference"].startswith(DATE_LINE_PREFIX) for d in unexplained)
     assert len(unexplained) == 4, unexplained
+    # Four differences, two channels: the three base-URL hosts flip the same apostrophe.
+    assert sorted((c["variable"], len(c["cells"])) for c in result["channels"]) == [("ANTHROPIC_BASE_URL", 3), ("TZ", 1)]
     by_cell = {d["cell"]: d for d in unexplained}
     assert set(by_cell) == {"TZ=Asia/Shanghai", "BASE_URL=relay.example.net", "BASE_URL=api.example.cn",
                             "BASE_URL=dashscope.aliyuncs.com"}

@@ -132,3 +132,14 @@ def test_terminal_names_runs_that_failed(result: ProbeResult) -> None:
     text = _terminal(result.model_copy(update={"runs": runs}))
     assert "11 runs, 44 requests captured, 1 non-zero exit statuses" in text
     assert f"{runs[3]['cell']} run 1: exit 1, 4 requests" in text
+
+
+def test_covert_channels_group_the_cells_one_variable_flips(result: ProbeResult) -> None:
+    from addons.probe_output import channels
+
+    found = channels(result.differences)
+    assert len(found) == 2
+    assert {channel["variable"] for channel in found} == {d.variable for d in result.unexplained}
+    assert sum(len(channel["cells"]) for channel in found) == len(result.unexplained)
+    assert json.loads(render_json(result))["channels"] == found
+    assert "2 covert channels:" in _terminal(result)
