@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from addons.template import PUNCTUATION_FOLD as _PUNCTUATION_FOLD
 from addons.template import VALUE_MASKS as _MASKS
@@ -26,6 +27,8 @@ from detectors.model import Finding, Severity
 from detectors.unicode import reveal
 
 _PUNCTUATION = re.compile(r"[^\w\s<>]")
+# Client-authored strings whose date lines are remembered (each entry holds its string).
+REMEMBERED_TEXTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +58,7 @@ class DateLineMemory:
                 self._clients.popitem(last=False)
         self._clients.move_to_end(client)
         findings: list[Finding] = []
-        for (start, end), matches in _date_lines(text).items():
-            key, record = _record(text, start, end, matches, path)
+        for start, end, key, record in _line_records(text, path):
             previous = lines.get(key)
             lines[key] = record
             lines.move_to_end(key)
@@ -67,6 +69,13 @@ class DateLineMemory:
         while len(lines) > self.max_lines:
             lines.popitem(last=False)
         return findings
+
+
+@lru_cache(maxsize=REMEMBERED_TEXTS)
+def _line_records(text: str, path: str) -> tuple[tuple[int, int, str, _LineRecord], ...]:
+    """The template key and record of each date line of ``text``: a client resends the same
+    system prompt every turn, and parsing its dates again each time would dominate."""
+    return tuple((start, end, *_record(text, start, end, matches, path)) for (start, end), matches in _date_lines(text).items())
 
 
 def _date_lines(text: str) -> dict[tuple[int, int], list[DateMatch]]:

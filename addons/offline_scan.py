@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -417,7 +418,8 @@ def choose_jobs(requested: int, total_bytes: int, arguments: Sequence[str], load
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if load is None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(1, min(MAX_AUTO_JOBS, cpus, round(cpus - load)))
+    # A CPU that is partly idle still helps: round up (0.8 of 2 CPUs busy leaves 2 jobs).
+    return max(1, min(MAX_AUTO_JOBS, cpus, math.ceil(cpus - load)))
 
 
 def scan_paths(

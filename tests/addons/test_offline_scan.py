@@ -356,7 +356,7 @@ def test_choose_jobs(monkeypatch):
     large = offline_scan.PARALLEL_MIN_BYTES
     assert choose_jobs(0, large - 1, ["d"], load=0.0) == 1  # a small scan: no processes to start
     assert choose_jobs(0, large, ["d"], load=0.0) == offline_scan.MAX_AUTO_JOBS
-    assert choose_jobs(0, large, ["d"], load=5.6) == 2  # a busy machine: only the idle CPUs
+    assert choose_jobs(0, large, ["d"], load=5.6) == 3  # a busy machine: the idle CPUs, a partly idle one counted
     assert choose_jobs(0, large, ["d"], load=12.0) == 1
     assert choose_jobs(6, 0, ["d"], load=12.0) == 6  # asked for
     assert choose_jobs(2, large, ["d", "-"]) == 1  # standard input stays in this process
