@@ -890,7 +890,13 @@ def _segments(ref: str, var: str, context: _Context, verdict: _Verdict) -> None:
         var_digits = [t for t in var_part if t[0].isdigit()]
         ref_other = [t for t in ref_part if not _is_letters(t) and not t[0].isdigit()]
         var_other = [t for t in var_part if not _is_letters(t) and not t[0].isdigit()]
-        if translated and not hidden and not (ref_letters != var_letters and _skeleton(ref_letters) == _skeleton(var_letters)):
+        # Words that changed under a locale change are a translation, even within one script
+        # (English to French); look-alike letters, punctuation-only changes and changed numbers
+        # (ids, hashes such as "c38" -> "ca6") are not words.
+        reworded = (locale is not None and ref_letters != var_letters and ref_digits == var_digits
+                    and _skeleton(ref_letters) != _skeleton(var_letters))
+        if (translated or reworded) and not hidden and not (
+                ref_letters != var_letters and _skeleton(ref_letters) == _skeleton(var_letters)):
             assert locale is not None
             foreign = _foreign_punctuation(ref_other, var_other, line_scripts)
             if foreign:

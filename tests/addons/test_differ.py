@@ -238,6 +238,11 @@ def _single_line_probe(variable: str, value: str, reference_line: str, variant_l
         ("LANG", "zh_CN.UTF-8", "Today's date is 2026-11-24.", "Today\u02bcs date is 2026-11-24.", "unexplained"),
         ("LANG", "zh_CN.UTF-8", "Today's date is 2026-11-24.", "Tod\u0430y's date is 2026-11-24.", "unexplained"),
         ("LANG", "ja_JP.UTF-8", "Language: en_US", "Language: ja_JP", "explained"),
+        # ... within one script too: English to French or German words are a translation
+        ("LANG", "fr_FR.UTF-8", "Good morning! Let's fix the tests.", "Bonjour ! R\u00e9parons les tests.", "explained"),
+        ("LANG", "de_DE.UTF-8", "Your workspace is ready.", "Dein Arbeitsbereich ist bereit.", "explained"),
+        ("LANG", "fr_FR.UTF-8", "Today's date is 2026-11-24.", "Today\u2019s date is 2026-11-24.", "unexplained"),
+        ("LANG", "de_DE.UTF-8", "Your workspace is ready.", "Dein Arbeitsbereich ist bereit.\u200b", "unexplained"),
         # User and home directory
         ("HOME", "/home/bob", "Working directory: /home/alice/src/app", "Working directory: /home/bob/src/app", "explained"),
         ("HOME", "/home/bob", "Working directory: /home/alice/src/app", "Working directory: /home/bob/src/app\u2060", "unexplained"),
