@@ -37,6 +37,8 @@ class CapturedRequest:
     websocket: bool = False
     timestamp: float | None = None
     flow_id: str | None = field(default=None, compare=False)
+    # The capture kept no body although one was sent (mitmproxy's stream_large_bodies).
+    body_not_kept: bool = False
 
     @property
     def host(self) -> str:

@@ -168,6 +168,7 @@ def _flow_requests(flow: Any, origin: str) -> Iterator[CapturedRequest]:
         origin=origin,
         timestamp=request.timestamp_start,
         flow_id=flow.id,
+        body_not_kept=request.raw_content is None,
     )
     if flow.websocket is None:
         return

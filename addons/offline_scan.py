@@ -262,6 +262,8 @@ class OfflineScanner:
         from addons.audit_log import client_identity
         from addons.date_drift import client_key, raise_disclosures, template_drift
 
+        if request.body_not_kept:   # as live mode logs it: nothing is passed over in silence
+            return RequestResult(request, None, [], "oversized: the body was streamed (stream_large_bodies) and not kept")
         if not request.body:
             return RequestResult(request, None, [])  # GETs and upgrades: nothing to scan, no record live either
         if request.websocket:

@@ -446,3 +446,11 @@ def test_a_directory_that_cannot_be_listed_is_an_error(tmp_path, capsys, monkeyp
     assert list(offline_scan.expand_paths([str(tmp_path)])) == [(str(tmp_path / "ok.txt"), False), (str(locked), True)]
     status, _, err = run_scan([str(tmp_path)], capsys)
     assert status == 2 and f"cannot read {locked}" in err
+
+
+def test_a_body_the_capture_did_not_keep_is_counted_as_skipped(tmp_path):
+    streamed = agent_flow(b"")
+    streamed.request.raw_content = None   # mitmproxy's stream_large_bodies forwarded it unkept
+    path = write_dump(tmp_path / "streamed.mitm", [streamed, agent_flow(anthropic_case(marked=False).encoded())])
+    result = OfflineScanner(ScanOptions()).scan_file(str(path))
+    assert result.skipped == [(f"{path}#0", "oversized: the body was streamed (stream_large_bodies) and not kept")]
