@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from addons.probe import stop_process
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ADDON = PROJECT_ROOT / "addons" / "stegwatch.py"
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -53,13 +55,7 @@ class Mitmdump:
         return self.console.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_mitmdump(
