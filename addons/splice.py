@@ -402,7 +402,8 @@ class _BodyStyle:
     @cached_property
     def force_u(self) -> frozenset[str]:
         # Dropping escaped backslashes only removes matches, so none in the raw text means none.
-        if self._text is None or _NOTABLE_ESCAPE.search(self._text) is None:
+        text = self._text
+        if text is None or ("\\u00" not in text and "\\u202" not in text) or _NOTABLE_ESCAPE.search(text) is None:
             return frozenset()
         notable = set(_NOTABLE_ESCAPE.findall(self._escapes))
         return frozenset(ch for code in notable if _deviates(ch := chr(int(code, 16)), self.ascii_only))
