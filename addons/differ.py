@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from addons.affixes import common_affixes
 from addons.audit_log import client_identity, redact_path
 from addons.captured import CapturedRequest
 from addons.jsonpath import ROOT, name_segment
@@ -59,7 +60,7 @@ from detectors import _tables
 from detectors.date_signature import MONTHS, WEEKDAYS, DateMatch, date_signatures
 from detectors.unicode import char_class, codepoint, reveal, script, script_extensions
 
-__all__ = ["REFERENCE_CELL", "common_affixes", "compare", "compare_requests", "template"]
+__all__ = ["REFERENCE_CELL", "compare", "compare_requests", "template"]
 
 REFERENCE_CELL = "reference"
 OTHER_API = "other"
@@ -343,13 +344,7 @@ class _Change:
 def _line_changes(reference: str, variant: str) -> Iterator[tuple[str | None, str | None, int, int]]:
     """Changed line pairs ``(reference line, variant line, reference offset, variant offset)``."""
     ref_lines, var_lines = reference.split("\n"), variant.split("\n")
-    head = 0
-    limit = min(len(ref_lines), len(var_lines))
-    while head < limit and ref_lines[head] == var_lines[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and ref_lines[-1 - tail] == var_lines[-1 - tail]:
-        tail += 1
+    head, tail = common_affixes(ref_lines, var_lines)
     ref_middle = ref_lines[head:len(ref_lines) - tail]
     var_middle = var_lines[head:len(var_lines) - tail]
     ref_offsets, var_offsets = _offsets(ref_lines, head + len(ref_middle)), _offsets(var_lines, head + len(var_middle))
@@ -818,31 +813,6 @@ def _skeleton(tokens: Sequence[str]) -> str:
 
 def _scripts(tokens: Sequence[str]) -> set[str]:
     return {script(ch) for ch in set("".join(tokens))} - {"Common", "Inherited"}
-
-
-def common_affixes(a: str, b: str) -> tuple[int, int]:
-    """Lengths of the common prefix and of the common suffix that does not overlap it, found by
-    comparing slices (in C) rather than characters one by one.
-
-    >>> common_affixes("Today's date", "Today\u2019s date")
-    (5, 6)
-    """
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    prefix = low
-    low, high = 0, min(len(a), len(b)) - prefix
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[len(a) - middle:] == b[len(b) - middle:]:
-            low = middle
-        else:
-            high = middle - 1
-    return prefix, low
 
 
 def _word_window(ref: str, var: str) -> tuple[str, str]:

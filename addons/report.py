@@ -38,6 +38,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from addons.affixes import common_affixes
 from addons.audit_log import LogRecord, LoggedFinding
 from detectors import Severity
 from detectors.unicode import char_name, reveal
@@ -181,13 +182,7 @@ def _name_of(cp: str) -> str:
 def _diff_sides(reference: str, variant: str) -> tuple[list[list], list[list]]:
     """Each side as ``[text, differs]`` segments around the common prefix and suffix, revealed:
     hidden characters always, and every non-ASCII character of the part that differs."""
-    prefix = 0
-    limit = min(len(reference), len(variant))
-    while prefix < limit and reference[prefix] == variant[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and reference[-1 - suffix] == variant[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_affixes(reference, variant)
 
     def side(text: str) -> list[list]:
         middle = text[prefix: len(text) - suffix]
