@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from addons.captured import CapturedRequest
 from addons.request_dates import cross_field_dates
 from addons.scan_cache import ScanCache
 from addons.scan_worker import MIN_CHARS as MIN_PROCESS_CHARS
@@ -26,6 +27,7 @@ from addons.shapes import (
     extract_fields,
     extract_ws_message,
     generic_fields,
+    is_responses_websocket,
     parse_json_body,
     recognize,
 )
@@ -135,6 +137,23 @@ def analyse_websocket_message(
     analysis.conversation = conversation
     analysis.decoded = raw
     return analysis
+
+
+def analyse_captured(request: CapturedRequest, cache: ScanCache, max_body: int) -> Analysis | None:
+    """A captured request (or client WebSocket message) taken the way the add-on takes it live;
+    None for what the add-on does not read: no body, or a WebSocket other than Responses."""
+    if not request.body:
+        return None
+    if request.websocket:
+        if not is_responses_websocket(request.path):
+            return None
+        # One WebSocket session is one conversation, as `Audit.websocket_message` keys it.
+        conversation = f"ws:{request.flow_id or request.origin.rsplit('/ws', 1)[0]}"
+        return analyse_websocket_message(request.body, cache, max_body, conversation)
+    seed = f"{request.host}\x00{request.header('user-agent') or ''}"  # `Audit._client_seed`
+    return analyse_request(
+        request.method, request.path, request.body, request.header("content-encoding"), cache, max_body, seed
+    )
 
 
 def _json_type(value: object) -> str:

@@ -77,7 +77,7 @@ from addons.repeats import SeenFindings
 from addons.sanitizer import SanitizedBody, encode_body, sanitize_body
 from addons.scan_cache import ScanCache
 from addons.scan_worker import ScanProcess
-from addons.shapes import recognize
+from addons.shapes import is_responses_websocket, recognize
 from detectors import Finding, Severity
 
 logger = logging.getLogger("stegwatch")
@@ -313,7 +313,7 @@ class Audit:
             if flow.websocket is None or not flow.websocket.messages:
                 return
             message = flow.websocket.messages[-1]
-            if not message.from_client or not _is_responses_websocket(flow.request.path) or not self._wants_host(flow):
+            if not message.from_client or not is_responses_websocket(flow.request.path) or not self._wants_host(flow):
                 return
             content = message.content
             analysis = await self._off_loop_if_large(
@@ -603,10 +603,6 @@ def _say(level: int, message: str) -> None:
         logger.log(level, message)
     except Exception:  # noqa: BLE001 - see docstring
         pass
-
-
-def _is_responses_websocket(path: str) -> bool:
-    return path.split("?", 1)[0].rstrip("/").endswith("/responses")
 
 
 def _sanitize_request(decoded: bytes, plan: Sequence[Rewrite], content_encoding: str | None) -> tuple[SanitizedBody, bytes]:

@@ -48,7 +48,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from addons.analysis import Analysis, Located, analyse_request, analyse_websocket_message
+from addons.analysis import Analysis, Located, analyse_captured
 from addons.audit_log import client_identity
 from addons.baseline_store import Batch, BaselineStore, LineRow, Profile
 from addons.date_drift import client_key, is_client_authored
@@ -418,20 +418,14 @@ def _say(level: int, message: str) -> None:
 # --- offline: captures -------------------------------------------------------------------
 
 
-def analyse_captured(request: CapturedRequest, max_body: int) -> Analysis | None:
+def captured_fields(request: CapturedRequest, max_body: int) -> Analysis | None:
     """The fields of one captured request, by the add-on's own path (`addons.analysis`);
     None for what the add-on does not read (bodiless requests, other WebSockets)."""
     from addons.scan_cache import ScanCache
 
     # Learning needs the fields, not the detectors' verdict: a cache that never scans.
     cache = ScanCache(scanner=lambda text: [])
-    if not request.body:
-        return None
-    if request.websocket:
-        if not request.path.split("?", 1)[0].rstrip("/").endswith("/responses"):
-            return None
-        return analyse_websocket_message(request.body, cache, max_body, "")
-    return analyse_request(request.method, request.path, request.body, request.header("content-encoding"), cache, max_body)
+    return analyse_captured(request, cache, max_body)
 
 
 def learn_captures(
@@ -449,7 +443,7 @@ def learn_captures(
         batches: list[Batch] = []
         try:
             for request in _requests_in(Path(capture), read_requests):
-                analysis = analyse_captured(request, max_body)
+                analysis = captured_fields(request, max_body)
                 if analysis is None or analysis.action == "skipped":
                     totals["skipped"] += analysis is not None
                     continue

@@ -51,6 +51,13 @@ class CapturedRequest:
         return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
 
     def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or None."""
+        """Every value of header ``name`` (case-insensitive) joined with ", ", as mitmproxy's
+        ``Headers.get`` gives them live (a repeated Content-Encoding is one coding chain); None
+        when absent.
+
+        >>> CapturedRequest("POST", "", (("Content-Encoding", "gzip"), ("content-encoding", "br"))).header("content-encoding")
+        'gzip, br'
+        """
         wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
+        values = [value for key, value in self.headers if key.lower() == wanted]
+        return ", ".join(values) if values else None

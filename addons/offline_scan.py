@@ -3,7 +3,7 @@
 Each path is a file or a directory (walked recursively: a directory's files in sorted order,
 then its subdirectories). A capture (`addons.captures`: ``.mitm`` flow dumps, HAR, JSON and
 JSONL request bodies) is read one request at a time and every request goes through the
-add-on's own analysis (`addons.analysis.analyse_request`, ``analyse_websocket_message``),
+add-on's own analysis (`addons.analysis.analyse_captured`),
 then the same date-drift and disclosure steps as the add-on's ``_final_findings``, so the
 JSON paths, roles and findings are those live mode logs for the same traffic. Any other file
 is UTF-8 text and goes to `detectors.scan` directly (``-`` is standard input).
@@ -258,25 +258,15 @@ class OfflineScanner:
 
     def scan_request(self, request: CapturedRequest, file: str = "") -> RequestResult:
         """Analyse one captured request (or client WebSocket message) as the add-on would."""
-        from addons.analysis import analyse_request, analyse_websocket_message
+        from addons.analysis import analyse_captured
         from addons.audit_log import client_identity
         from addons.date_drift import client_key, raise_disclosures, template_drift
 
         if request.body_not_kept:   # as live mode logs it: nothing is passed over in silence
             return RequestResult(request, None, [], "oversized: the body was streamed (stream_large_bodies) and not kept")
-        if not request.body:
-            return RequestResult(request, None, [])  # GETs and upgrades: nothing to scan, no record live either
-        if request.websocket:
-            if not _is_responses_websocket(request.path):
-                return RequestResult(request, None, [])  # the add-on reads only the Responses WebSocket API
-            conversation = f"ws:{request.flow_id or request.origin.rsplit('/ws', 1)[0]}"
-            analysis = analyse_websocket_message(request.body, self.cache, self.options.max_body, conversation)
-        else:
-            seed = f"{request.host}\x00{_header(request, 'user-agent') or ''}"
-            analysis = analyse_request(
-                request.method, request.path, request.body, _header(request, "content-encoding"),
-                self.cache, self.options.max_body, seed,
-            )
+        analysis = analyse_captured(request, self.cache, self.options.max_body)
+        if analysis is None:
+            return RequestResult(request, None, [])  # GETs, upgrades, other WebSockets: no record live either
         if analysis.action == "skipped":
             return RequestResult(request, analysis.api, [], analysis.reason)
         client = client_key(client_identity(request.headers))
@@ -309,16 +299,6 @@ def _capture_hit(file: str, origin: str, api: str, item: Any) -> Hit:
     )
 
 
-def _header(request: CapturedRequest, name: str) -> str | None:
-    """All values of a header joined with ", ", as mitmproxy's ``Headers.get`` gives them live.
-
-    >>> _header(CapturedRequest("POST", "", (("Content-Encoding", "gzip"), ("content-encoding", "br"))), "content-encoding")
-    'gzip, br'
-    """
-    values = [value for key, value in request.headers if key.lower() == name]
-    return ", ".join(values) if values else None
-
-
 def _with_repeat(hit: Hit) -> Hit:
     from dataclasses import replace
 
@@ -329,12 +309,6 @@ def _revealed_context(text: str, finding: Finding) -> str:
     from addons.audit_log import revealed_context
 
     return revealed_context(text, finding)
-
-
-def _is_responses_websocket(path: str) -> bool:
-    from addons.audit import _is_responses_websocket as live_rule  # mitmproxy: only for WebSocket captures
-
-    return live_rule(path)
 
 
 def _size_of(path: str) -> int:

@@ -65,6 +65,7 @@ __all__ = [
     "extract_ws_message",
     "generic_fields",
     "parse_json_body",
+    "is_responses_websocket",
     "recognize",
 ]
 
@@ -225,6 +226,16 @@ def recognize(method: str, path: str, body: object) -> Api | None:
         return by_path
     by_shape = _api_by_shape(body)
     return by_shape if by_shape is not None else by_path
+
+
+def is_responses_websocket(path: str) -> bool:
+    """Whether a WebSocket at ``path`` speaks the OpenAI Responses API, the one WebSocket API
+    whose client messages carry prompts.
+
+    >>> is_responses_websocket("/v1/responses?model=gpt-5-codex"), is_responses_websocket("/v1/realtime")
+    (True, False)
+    """
+    return path.split("?", 1)[0].rstrip("/").endswith("/responses")
 
 
 def _api_by_shape(body: dict) -> Api | None:
