@@ -70,6 +70,10 @@ def body_digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+class _Skip(Exception):
+    """The body cannot be inspected; the message is the record's ``reason``."""
+
+
 def analyse_request(
     method: str,
     path: str,
@@ -85,28 +89,20 @@ def analyse_request(
     # Until the body is parsed, the path alone names the API (for the record of a skip).
     by_path = recognize(method, path, {})
     name = API_GENERIC if by_path is None else by_path.value
-    if len(raw) > max_body:
-        return Analysis(name, sha, "skipped", f"oversized: {len(raw)} bytes > stegwatch_max_body {max_body}")
     try:
-        decoded = decode_body(raw, content_encoding, max_size=max_body)
-    except BodyDecodeError as error:
-        if "more than" in str(error):
-            return Analysis(name, sha, "skipped", f"oversized after decoding: {error}")
-        return Analysis(name, sha, "skipped", f"bad compression: {error}")
-    try:
-        body = parse_json_body(decoded)
-    except BodyParseError as error:
-        return Analysis(name, sha, "skipped", f"not JSON: {error}")
-    except RecursionError:
-        return Analysis(name, sha, "skipped", "not JSON: nested too deeply to parse")
-    if not isinstance(body, dict | list) or (by_path is not None and not isinstance(body, dict)):
-        return Analysis(name, sha, "skipped", f"unknown shape: the body is a JSON {_json_type(body)}")
-    api = recognize(method, path, body)
-    name = API_GENERIC if api is None else api.value
-    try:
-        fields = generic_fields(body) if api is None else extract_fields(api, body)
-    except RecursionError as error:  # shapes walks with explicit stacks; this is a safety net
-        return Analysis(name, sha, "skipped", f"unknown shape: {type(error).__name__}: {error}")
+        _check_size(raw, max_body)
+        try:
+            decoded = decode_body(raw, content_encoding, max_size=max_body)
+        except BodyDecodeError as error:
+            raise _Skip(f"oversized after decoding: {error}" if "more than" in str(error) else f"bad compression: {error}") from None
+        body = _parse(decoded)
+        if not isinstance(body, dict | list) or (by_path is not None and not isinstance(body, dict)):
+            raise _Skip(f"unknown shape: the body is a JSON {_json_type(body)}")
+        api = recognize(method, path, body)
+        name = API_GENERIC if api is None else api.value
+        fields = _fields(lambda: generic_fields(body) if api is None else extract_fields(api, body))
+    except _Skip as skip:
+        return Analysis(name, sha, "skipped", str(skip))
     analysis = _scan_fields(name, sha, fields, cache, conversation_seed, scan_process)
     analysis.decoded = decoded
     return analysis
@@ -118,25 +114,40 @@ def analyse_websocket_message(
     """Parse and scan one client->server message of the OpenAI Responses WebSocket API."""
     raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
     sha = body_digest(raw)
-    if len(raw) > max_body:
-        return Analysis(API_WEBSOCKET, sha, "skipped", f"oversized: {len(raw)} bytes > stegwatch_max_body {max_body}")
     try:
-        message = parse_json_body(raw)
-    except BodyParseError as error:
-        return Analysis(API_WEBSOCKET, sha, "skipped", f"not JSON: {error}")
-    except RecursionError:
-        return Analysis(API_WEBSOCKET, sha, "skipped", "not JSON: nested too deeply to parse")
-    if not isinstance(message, dict):
-        return Analysis(API_WEBSOCKET, sha, "skipped", f"unknown shape: the message is a JSON {_json_type(message)}")
-    try:
-        fields = extract_ws_message(message)
-    except RecursionError as error:  # shapes walks with explicit stacks; this is a safety net
-        return Analysis(API_WEBSOCKET, sha, "skipped", f"unknown shape: {type(error).__name__}: {error}")
+        _check_size(raw, max_body)
+        message = _parse(raw)
+        if not isinstance(message, dict):
+            raise _Skip(f"unknown shape: the message is a JSON {_json_type(message)}")
+        fields = _fields(lambda: extract_ws_message(message))
+    except _Skip as skip:
+        return Analysis(API_WEBSOCKET, sha, "skipped", str(skip))
     analysis = _scan_fields(API_WEBSOCKET, sha, fields, cache, "", scan_process)
     # A WebSocket session is one conversation; later messages often carry only the new turn.
     analysis.conversation = conversation
     analysis.decoded = raw
     return analysis
+
+
+def _check_size(raw: bytes, max_body: int) -> None:
+    if len(raw) > max_body:
+        raise _Skip(f"oversized: {len(raw)} bytes > stegwatch_max_body {max_body}")
+
+
+def _parse(data: bytes) -> object:
+    try:
+        return parse_json_body(data)
+    except BodyParseError as error:
+        raise _Skip(f"not JSON: {error}") from None
+    except RecursionError:
+        raise _Skip("not JSON: nested too deeply to parse") from None
+
+
+def _fields(extract: Callable[[], list[TextField]]) -> list[TextField]:
+    try:
+        return extract()
+    except RecursionError as error:  # shapes walks with explicit stacks; this is a safety net
+        raise _Skip(f"unknown shape: {type(error).__name__}: {error}") from None
 
 
 def analyse_captured(request: CapturedRequest, cache: ScanCache, max_body: int) -> Analysis | None:
