@@ -14,11 +14,10 @@ from __future__ import annotations
 import copy
 import json
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from addons.splice import splice, string_spans
+from run import best_seconds  # bench/run.py, beside this script
 
 FIXTURE = Path(__file__).parent.parent / "tests" / "data" / "splice" / "anthropic_messages.json"
 TARGET_BYTES = 2_000_000
@@ -32,15 +31,6 @@ def build_body() -> dict:
     while len(json.dumps(body, ensure_ascii=False).encode()) < TARGET_BYTES:
         body["messages"].extend(copy.deepcopy(turns))
     return body
-
-
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main() -> None:
@@ -59,11 +49,11 @@ def main() -> None:
         assert splice(marked_raw, replacements) == clean
 
         size = len(marked_raw) / 1e6
-        loads = best_of(5, lambda body=marked_raw: json.loads(body))
+        loads = best_seconds(repeats=5, action=lambda body=marked_raw: json.loads(body))
         timings = {
-            "string_spans": best_of(3, lambda body=marked_raw: sum(1 for _ in string_spans(body))),
-            f"splice x{MARKS}": best_of(5, lambda body=marked_raw, wanted=replacements: splice(body, wanted)),
-            "splice {}": best_of(5, lambda body=marked_raw: splice(body, {})),
+            "string_spans": best_seconds(repeats=3, action=lambda body=marked_raw: sum(1 for _ in string_spans(body))),
+            f"splice x{MARKS}": best_seconds(repeats=5, action=lambda body=marked_raw, wanted=replacements: splice(body, wanted)),
+            "splice {}": best_seconds(repeats=5, action=lambda body=marked_raw: splice(body, {})),
         }
         figures = "  ".join(
             f"{name} {size / seconds:5.1f} MB/s ({seconds / loads:3.1f}x json.loads)"
