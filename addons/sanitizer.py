@@ -70,7 +70,7 @@ def sanitize_body(decoded: bytes, plan: Sequence[Rewrite]) -> SanitizedBody:
 class _SettleKey:
     """What `settle`'s result depends on; the rewrite rides along uncompared."""
 
-    field: TextField
+    text_field: TextField
     min_severity: Severity
     scope: str
     marks: tuple[tuple[int, int, str | None, str], ...]
