@@ -20,7 +20,10 @@ audited only, since who wrote its strings and what its client expects of an erro
 
 Scanning leaves the event loop for large bodies: a worker thread parses and looks strings up
 in the per-string cache (`addons.scan_cache`), and a large batch of unseen text goes to a
-scanning process (`addons.scan_worker`) so that it does not hold the interpreter lock.
+scanning process (`addons.scan_worker`) so that it does not hold the interpreter lock. In audit
+mode the request does not wait for its scan at all: it goes upstream at once and the scan
+overlaps the server's work. Only the response waits, and only if the scan is still running when
+it arrives, so a client never sees an answer before its request's record is written.
 
 It fails open by default. A body it cannot read is let through with one ``skipped`` record
 saying why, and an exception inside the add-on is logged and lets the flow through as well: an
@@ -48,7 +51,7 @@ import fnmatch
 import logging
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar
@@ -86,6 +89,8 @@ MODES = ("audit", "sanitize", "block")
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 # Bodies at least this large are analysed on a worker thread so other flows keep moving.
 OFFLOAD_BYTES = 32 * 1024
+# In audit mode, bodies at least this large are analysed whole in the scanning process.
+PROCESS_BYTES = 256 * 1024
 # Findings below this severity describe normal text and stay out of the log (unless the
 # alarm threshold is set lower still).
 LOG_FLOOR = Severity.LOW
@@ -130,6 +135,8 @@ class Audit:
         self.date_memory = DateLineMemory()
         self.baseline: BaselineMonitor | None = None
         self._seen = SeenFindings()
+        # Audits of requests already sent upstream, by flow id (audit mode, see `request`).
+        self._pending: dict[str, asyncio.Future[None]] = {}
 
     # --- options -------------------------------------------------------------------------
 
@@ -238,7 +245,20 @@ class Audit:
         # Start the scanning process now, so the first large body does not wait for it.
         self.scan_process.start()
 
-    def done(self) -> None:
+    def done(self) -> asyncio.Future[None] | None:
+        """Close the log, store and workers; once audits still running have written their
+        records, if there are any (mitmproxy awaits what ``done`` returns at shutdown)."""
+        pending = [task for task in self._pending.values() if not task.done()]
+        if pending:
+            return asyncio.ensure_future(self._close_after(pending))
+        self._close()
+        return None
+
+    async def _close_after(self, pending: list[asyncio.Future[None]]) -> None:
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._close()
+
+    def _close(self) -> None:
         self._close_log()
         self._close_baseline()
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -287,25 +307,44 @@ class Audit:
                     located: list[Located] = []
                     self._report(flow, Analysis(API_GENERIC, None, "skipped", reason), located, Outcome("skipped", reason))
                 return  # GETs and WebSocket upgrades carry nothing to scan
-            content_encoding = flow.request.headers.get("content-encoding")
-            analysis = await self._off_loop_if_large(
-                len(raw),
-                analyse_request,
-                flow.request.method,
-                flow.request.path,
-                raw,
-                content_encoding,
-                self.cache,
-                ctx.options.stegwatch_max_body,
-                self._client_seed(flow),
-                self.scan_process,
-            )
-            located = self._final_findings(flow, analysis)
-            outcome = await self._act_on_request(flow, analysis, located, raw, content_encoding)
-            self._keep_original_if_changed(outcome, raw, analysis.body_sha256)
-            self._report(flow, analysis, located, outcome)
+            if ctx.options.stegwatch_mode == "audit":
+                # Audit changes nothing, so the request does not wait for its scan: it goes
+                # upstream now, and the scan overlaps the server's answer (see `_settled`).
+                self._in_background(flow, self._inspect_request_or_fail(flow, raw))
+                return
+            await self._inspect_request(flow, raw)
         except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
             self._fail(flow, error, raw)
+
+    async def _inspect_request_or_fail(self, flow: http.HTTPFlow, raw: bytes) -> None:
+        try:
+            await self._inspect_request(flow, raw)
+        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
+            self._fail(flow, error, raw)
+
+    async def _inspect_request(self, flow: http.HTTPFlow, raw: bytes) -> None:
+        content_encoding = flow.request.headers.get("content-encoding")
+        analysis = await self._analyse_request(flow, raw, content_encoding)
+        located = self._final_findings(flow, analysis)
+        outcome = await self._act_on_request(flow, analysis, located, raw, content_encoding)
+        self._keep_original_if_changed(outcome, raw, analysis.body_sha256)
+        self._report(flow, analysis, located, outcome)
+
+    def _in_background(self, flow: http.HTTPFlow, work: Coroutine[object, object, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._pending[flow.id] = task
+        task.add_done_callback(lambda _: self._pending.pop(flow.id, None))
+
+    async def _settled(self, flow: http.HTTPFlow) -> None:
+        """Wait for the background audit of ``flow``'s request, if it is still running.
+
+        The client never sees an answer to a request whose record is not yet written: the log,
+        the mark and the comment are in place first. With a real API the scan ends long before
+        the first byte of the answer arrives, so this rarely waits.
+        """
+        task = self._pending.get(flow.id)
+        if task is not None:
+            await asyncio.shield(task)  # if this hook is cancelled, the audit still finishes
 
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         content = b""
@@ -332,15 +371,37 @@ class Audit:
         except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
             self._fail(flow, error, content, API_WEBSOCKET)
 
-    def responseheaders(self, flow: http.HTTPFlow) -> None:
+    async def responseheaders(self, flow: http.HTTPFlow) -> None:
         """Stream event streams to the client as they come, instead of buffering to the end."""
+        await self._settled(flow)
         if flow.response is None or flow.response.stream:
             return
         content_type = flow.response.headers.get("content-type", "")
         if content_type.split(";", 1)[0].strip().lower() == "text/event-stream":
             flow.response.stream = True
 
+    async def response(self, flow: http.HTTPFlow) -> None:
+        # A response another add-on set skips `responseheaders`.
+        await self._settled(flow)
+
+    async def error(self, flow: http.HTTPFlow) -> None:
+        await self._settled(flow)
+
     # --- work ----------------------------------------------------------------------------
+
+    async def _analyse_request(self, flow: http.HTTPFlow, raw: bytes, content_encoding: str | None) -> Analysis:
+        request = flow.request
+        max_body, seed = ctx.options.stegwatch_max_body, self._client_seed(flow)
+        if ctx.options.stegwatch_mode == "audit" and len(raw) >= PROCESS_BYTES:
+            # The request is already upstream (see `request`): its whole analysis runs in the
+            # scanning process, so that not even parsing competes with mitmproxy forwarding it.
+            analysis = await self.scan_process.analyse(request.method, request.path, raw, content_encoding, max_body, seed)
+            if analysis is not None:
+                return analysis
+        return await self._off_loop_if_large(
+            len(raw), analyse_request, request.method, request.path, raw, content_encoding,
+            self.cache, max_body, seed, self.scan_process,
+        )
 
     async def _off_loop_if_large(self, size: int, function: Callable[..., _T], *args: object) -> _T:
         if size < OFFLOAD_BYTES:

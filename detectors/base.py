@@ -57,7 +57,8 @@ def make_finding(
         codepoints = [codepoint(ch) for ch in span]
     else:
         names = {ch: codepoint(ch) for ch in set(span)}
-        codepoints = list(map(names.__getitem__, span))
+        # One repeated character (a long invisible run) is sized once, without list growth.
+        codepoints = [*names.values()] * len(span) if len(names) == 1 else list(map(names.__getitem__, span))
     values = {
         "detector": detector,
         "kind": kind,

@@ -48,6 +48,20 @@ def request_flow(body: bytes, path: str = "/v1/messages", host: str = "api.anthr
     return tflow.tflow(req=request)
 
 
+async def exchange(addon: Audit, flow) -> None:
+    """One request as mitmproxy runs it: the request hook, then the response hook (which, in
+    audit mode, waits for the scan that went on while the request was upstream)."""
+    await addon.request(flow)
+    await addon.response(flow)
+
+
+async def finish(addon: Audit) -> None:
+    """The add-on's ``done``, awaited as mitmproxy awaits it at shutdown."""
+    closing = addon.done()
+    if closing is not None:
+        await closing
+
+
 def run_hooks(tmp_path, flows, **options):
     """Configure a fresh add-on, call `request` on every flow, return (addon, records)."""
     addon = Audit()
@@ -57,8 +71,8 @@ def run_hooks(tmp_path, flows, **options):
         with addon_context(addon) as tctx:
             tctx.configure(addon, stegwatch_log=str(log), **options)
             for flow in flows:
-                await addon.request(flow)
-            addon.done()
+                await exchange(addon, flow)
+            await finish(addon)
 
     asyncio.run(drive())
     return addon, (read_records(log) if log.exists() else [])
@@ -307,19 +321,30 @@ def test_a_new_turn_scans_only_new_long_strings(tmp_path, monkeypatch):
 
 # --- concurrency: large bodies leave the event loop -----------------------------------------
 
-def test_large_body_is_scanned_off_the_event_loop_and_small_requests_do_not_wait(tmp_path, monkeypatch):
-    threads: dict[str, str] = {}
+def slowed_scan(monkeypatch, threads: dict[str, str], seconds: float = 0.6) -> None:
+    """`detectors.scan`, taking ``seconds`` longer on texts that start with BIG; records the
+    thread each text was scanned on."""
     real_scan = detectors.scan
 
     def slow_scan(text, detectors=None):
         threads[text[:20]] = threading.current_thread().name
         if text.startswith("BIG"):
-            time.sleep(0.6)
+            time.sleep(seconds)
         return real_scan(text)
 
     monkeypatch.setattr(detectors, "scan", slow_scan)
+
+
+def big_and_small_flows():
     big = request_flow(json.dumps({"model": "m", "messages": [{"role": "user", "content": "BIG" + "x" * 200_000}]}).encode())
-    small = request_flow(json.dumps({"model": "m", "messages": [{"role": "user", "content": "small one"}]}).encode())
+    small = request_flow(json.dumps({"model": "m", "messages": [{"role": "user", "content": "small one " + ZWSP}]}).encode())
+    return big, small
+
+
+def test_large_body_is_scanned_off_the_event_loop_and_small_requests_do_not_wait(tmp_path, monkeypatch):
+    threads: dict[str, str] = {}
+    slowed_scan(monkeypatch, threads)
+    big, small = big_and_small_flows()
     addon = Audit()
     finished: dict[str, float] = {}
 
@@ -329,18 +354,79 @@ def test_large_body_is_scanned_off_the_event_loop_and_small_requests_do_not_wait
 
     async def drive():
         with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(tmp_path / "a.jsonl"))
+            # Sanitize mode must scan before forwarding; the scan still leaves the event loop.
+            tctx.configure(addon, stegwatch_log=str(tmp_path / "a.jsonl"), stegwatch_mode="sanitize")
             start = time.monotonic()
             big_task = asyncio.create_task(timed("big", big))
             await asyncio.sleep(0.05)
             await timed("small", small)
             await big_task
-            addon.done()
+            await finish(addon)
             return start
 
     start = asyncio.run(drive())
     assert threads["BIG" + "x" * 17].startswith("stegwatch-scan")
     assert finished["small"] - start < 0.3 < finished["big"] - start
+
+
+def test_audit_mode_forwards_at_once_and_the_response_waits_for_the_record(tmp_path, monkeypatch):
+    threads: dict[str, str] = {}
+    slowed_scan(monkeypatch, threads)
+    big, small = big_and_small_flows()
+    log = tmp_path / "a.jsonl"
+    addon = Audit()
+    seen: dict[str, object] = {}
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            start = time.monotonic()
+            await addon.request(big)
+            seen["forwarded after"] = time.monotonic() - start
+            seen["records when forwarded"] = len(read_records(log)) if log.exists() else 0
+            await exchange(addon, small)  # a small request is not held up by the big scan
+            seen["small done after"] = time.monotonic() - start
+            big.response = Response.make(200, b"{}", {"content-type": "application/json"})
+            await addon.responseheaders(big)
+            seen["response released after"] = time.monotonic() - start
+            seen["records at response"] = [record.flow_id for record in read_records(log)]
+            await finish(addon)
+
+    asyncio.run(drive())
+    assert seen["forwarded after"] < 0.3 and seen["records when forwarded"] == 0
+    assert seen["small done after"] < 0.3
+    assert seen["response released after"] >= 0.6
+    assert seen["records at response"] == [small.id, big.id]
+    assert small.marked and not big.marked
+
+
+def test_shutdown_waits_for_audits_still_running(tmp_path, monkeypatch):
+    slowed_scan(monkeypatch, {}, seconds=0.3)
+    big, _ = big_and_small_flows()
+    log = tmp_path / "a.jsonl"
+    addon = Audit()
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            await addon.request(big)
+            closing = addon.done()
+            assert closing is not None and addon.log is not None  # the log stays open for the record
+            await closing
+            assert addon.log is None
+
+    asyncio.run(drive())
+    assert [record.flow_id for record in read_records(log)] == [big.id]
+
+
+def test_an_internal_error_in_a_background_audit_still_gives_one_record(tmp_path, monkeypatch):
+    def broken_scan(text, detectors=None):
+        raise RuntimeError("boom in the background")
+
+    monkeypatch.setattr(detectors, "scan", broken_scan)
+    big, _ = big_and_small_flows()
+    _, [record] = run_hooks(tmp_path, [big])
+    assert record.action == "skipped" and "boom in the background" in record.reason
 
 
 # --- WebSocket and responses ---------------------------------------------------------------
@@ -367,7 +453,7 @@ def test_client_websocket_messages_of_the_responses_api_are_scanned(tmp_path):
             await addon.websocket_message(flow)
             flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, False, b'{"type": "response.created"}'))
             await addon.websocket_message(flow)  # server -> client: not inspected
-            addon.done()
+            await finish(addon)
 
     asyncio.run(drive())
     [record] = read_records(log)
@@ -399,7 +485,7 @@ def test_event_streams_are_streamed(content_type, streams):
     flow.response.stream = False
     addon = Audit()
     with addon_context(addon):
-        addon.responseheaders(flow)
+        asyncio.run(addon.responseheaders(flow))
     assert bool(flow.response.stream) is streams
 
 
@@ -482,7 +568,7 @@ def test_fuzzed_websocket_messages_never_raise(tmp_path_factory, message):
         with addon_context(addon) as tctx:
             tctx.configure(addon, stegwatch_log=str(log))
             await addon.websocket_message(flow)
-            addon.done()
+            await finish(addon)
 
     asyncio.run(drive())
     [record] = read_records(log)
@@ -491,24 +577,53 @@ def test_fuzzed_websocket_messages_never_raise(tmp_path_factory, message):
     assert flow.websocket.messages[-1].content == message
 
 
-def test_a_large_unseen_body_is_scanned_in_the_child_process(tmp_path, monkeypatch):
-    batches: list[int] = []
-    real_scan = ScanProcess.scan
+@pytest.mark.parametrize("mode", ["audit", "sanitize"])
+def test_a_large_unseen_body_is_scanned_in_the_child_process(tmp_path, monkeypatch, mode):
+    calls: list[str] = []
+    real_scan, real_analyse = ScanProcess.scan, ScanProcess.analyse
 
     def spying_scan(self, texts):
-        batches.append(len(texts))
+        calls.append(f"scan {len(texts)} texts")
         return real_scan(self, texts)
 
+    async def spying_analyse(self, *args):
+        calls.append("analyse")
+        return await real_analyse(self, *args)
+
     monkeypatch.setattr(ScanProcess, "scan", spying_scan)
+    monkeypatch.setattr(ScanProcess, "analyse", spying_analyse)
     tool_output = ("PASSED tests/test_billing.py::test_total 合計 🙂\n" * 6000) + ZWSP
     body = anthropic_case(marked=False).body
     body["messages"][2]["content"][0]["content"] = tool_output
     flow = request_flow(json.dumps(body).encode())
-    addon, [record] = run_hooks(tmp_path, [flow])
+    addon, [record] = run_hooks(tmp_path, [flow], stegwatch_mode=mode)
     assert len(tool_output) >= 256 * 1024 and addon.scan_process.failures == 0
-    assert len(batches) == 1 and batches[0] > 1
+    # Audit mode hands the child the whole body (the request is already upstream); sanitize
+    # mode parses here, to splice, and sends the child only the unseen strings.
+    if mode == "audit":
+        assert calls == ["analyse"]
+    else:
+        [call] = calls
+        assert call.startswith("scan ") and int(call.split()[1]) > 1
     [found] = [f for f in record.findings if f.codepoints == ["U+200B"]]
     assert (found.path, found.role, found.start) == ("$['messages'][2]['content'][0]['content']", "tool_result", len(tool_output) - 1)
+
+
+def test_the_child_sends_back_only_the_fields_the_addon_reads(tmp_path):
+    tool_output = ("PASSED tests/test_billing.py::test_total 合計 🙂\n" * 6000) + ZWSP
+    case = anthropic_case(marked=True)
+    case.body["messages"][2]["content"][0]["content"] = tool_output
+    process = ScanProcess()
+    try:
+        analysis = asyncio.run(process.analyse("POST", "/v1/messages", case.encoded(), None, 64 << 20, "seed"))
+    finally:
+        process.close()
+    assert analysis is not None and analysis.decoded is None
+    roles = {text_field.role.value for text_field in analysis.fields}
+    assert "system" in roles and "tool_result" in roles  # client text, and the field with the ZWSP
+    assert all(text_field.role.value in ("system", "tool_definition", "client_context") or text_field.role_spans
+               or any(item.field is text_field for item in analysis.located) for text_field in analysis.fields)
+    assert "U+200B" in {item.finding.codepoints[0] for item in analysis.located}
 
 
 def test_a_websocket_session_is_one_conversation(tmp_path):
@@ -524,7 +639,7 @@ def test_a_websocket_session_is_one_conversation(tmp_path):
             await addon.websocket_message(flow)
             flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, create.encode()))
             await addon.websocket_message(flow)
-            addon.done()
+            await finish(addon)
 
     asyncio.run(drive())
     first, second = read_records(log)

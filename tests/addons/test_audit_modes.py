@@ -20,7 +20,7 @@ import detectors
 from addons.audit import Audit
 from addons.audit_log import read_records
 from addons.shapes import decode_body
-from tests.addons.test_audit import addon_context, request_flow, run_hooks, websocket_flow
+from tests.addons.test_audit import addon_context, finish, request_flow, run_hooks, websocket_flow
 from tests.support.bodies import CASES, TAG_PAYLOAD, ZWSP, anthropic_case
 
 
@@ -231,7 +231,7 @@ def drive_websocket(tmp_path, flow, **options):
         with addon_context(addon) as tctx:
             tctx.configure(addon, stegwatch_log=str(log), **options)
             await addon.websocket_message(flow)
-            addon.done()
+            await finish(addon)
 
     asyncio.run(drive())
     return read_records(log), sent

@@ -18,6 +18,7 @@ from wsproto.frame_protocol import Opcode
 
 from addons.audit import Audit
 from addons.contentview import ContentviewRegistration, reveal_named, stegwatch_view
+from tests.addons.test_audit import exchange
 from tests.support.bodies import CASES
 
 BODIES = Path(__file__).resolve().parents[1] / "data" / "bodies"
@@ -41,7 +42,7 @@ def request_flow(path: str, content: bytes, audited: bool = True) -> tflow.HTTPF
     if audited:
         addon = Audit()
         with taddons.context(addon):
-            asyncio.run(addon.request(flow))
+            asyncio.run(exchange(addon, flow))
     return flow
 
 

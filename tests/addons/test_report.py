@@ -9,7 +9,6 @@ Chromium fails these tests (``make system-deps`` installs it); they are never sk
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import struct
 import threading
@@ -20,12 +19,13 @@ from pathlib import Path
 
 import pytest
 from mitmproxy.http import Headers
-from mitmproxy.test import taddons, tflow, tutils
+from mitmproxy.test import tflow, tutils
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from addons.audit import Audit
 from addons.audit_log import read_records
 from addons.report import MAX_ROWS, PAGE_SIZE, build_data, build_report, embed_json, report_command
+from tests.addons.test_audit import addon_context, exchange, finish
 from tests.support.bodies import CASES, anthropic_case
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,15 +47,6 @@ PROBE = {
          "reference": "Working directory: /home/alice/shop", "variant": "Working directory: /home/bob/shop"},
     ]
 }
-
-
-@contextlib.contextmanager
-def addon_context(addon):
-    with taddons.context(addon) as tctx:
-        try:
-            yield tctx
-        finally:
-            tctx.master._legacy_log_events.uninstall()
 
 
 def request_flow(body: bytes, path: str, user_agent: str):
@@ -85,8 +76,8 @@ def audit_log(tmp_path_factory) -> Path:
         with addon_context(addon) as tctx:
             tctx.configure(addon, stegwatch_log=str(log))
             for flow in flows:
-                await addon.request(flow)
-            addon.done()
+                await exchange(addon, flow)
+            await finish(addon)
 
     # Playwright's sync API keeps an event loop running on this thread; the hooks get their own.
     worker = threading.Thread(target=asyncio.run, args=(drive(),))

@@ -47,6 +47,8 @@ class FakeApi:
     ws_messages: list[bytes | str] = field(default_factory=list)
     last_event_sent_at: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Seconds before each answer: a real model's time to its first token (benchmarks set it).
+    thinking_time: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -174,6 +176,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake.record(Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body,
                              hashlib.sha256(body).hexdigest()))
         answer, events, wants_stream = canned(self.path, body)
+        if fake.thinking_time:
+            time.sleep(fake.thinking_time)
         if not wants_stream:
             data = json.dumps(answer).encode()
             self.send_response(200)
@@ -236,9 +240,9 @@ def _ws_handler(fake: FakeApi):
 class RunningFakeApi:
     """Starts the HTTPS and WebSocket fakes on free loopback ports; `close` stops both."""
 
-    def __init__(self) -> None:
+    def __init__(self, thinking_time: float = 0.0) -> None:
         ca = trustme.CA()
-        self.fake = FakeApi(ca=ca)
+        self.fake = FakeApi(ca=ca, thinking_time=thinking_time)
         cert = ca.issue_cert("localhost", "127.0.0.1")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.set_alpn_protocols(["http/1.1"])
