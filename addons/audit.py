@@ -21,9 +21,10 @@ audited only, since who wrote its strings and what its client expects of an erro
 Scanning leaves the event loop for large bodies: a worker thread parses and looks strings up
 in the per-string cache (`addons.scan_cache`), and a large batch of unseen text goes to a
 scanning process (`addons.scan_worker`) so that it does not hold the interpreter lock. In audit
-mode the request does not wait for its scan at all: it goes upstream at once and the scan
-overlaps the server's work. Only the response waits, and only if the scan is still running when
-it arrives, so a client never sees an answer before its request's record is written.
+mode the request (or WebSocket message) does not wait for its scan at all: it goes upstream at
+once and the scan overlaps the server's work. Only the response waits, and only if the scan is
+still running when it arrives, so a client never sees an answer before its request's record is
+written.
 
 It fails open by default. A body it cannot read is let through with one ``skipped`` record
 saying why, and an exception inside the add-on is logged and lets the flow through as well: an
@@ -333,12 +334,18 @@ class Audit:
     def _in_background(self, flow: http.HTTPFlow, work: Coroutine[object, object, None]) -> None:
         task = asyncio.ensure_future(work)
         self._pending[flow.id] = task
-        task.add_done_callback(lambda _: self._pending.pop(flow.id, None))
+
+        def forget(finished: asyncio.Future[None]) -> None:
+            if self._pending.get(flow.id) is finished:  # not a later message's audit
+                del self._pending[flow.id]
+
+        task.add_done_callback(forget)
 
     async def _settled(self, flow: http.HTTPFlow) -> None:
-        """Wait for the background audit of ``flow``'s request, if it is still running.
+        """Wait for the background audit of ``flow``'s request (or of its WebSocket messages
+        so far), if it is still running.
 
-        The client never sees an answer to a request whose record is not yet written: the log,
+        The client never sees an answer whose request's record is not yet written: the log,
         the mark and the comment are in place first. With a real API the scan ends long before
         the first byte of the answer arrives, so this rarely waits.
         """
@@ -352,24 +359,49 @@ class Audit:
             if flow.websocket is None or not flow.websocket.messages:
                 return
             message = flow.websocket.messages[-1]
-            if not message.from_client or not is_responses_websocket(flow.request.path) or not self._wants_host(flow):
+            if not is_responses_websocket(flow.request.path) or not self._wants_host(flow):
+                return
+            if not message.from_client:
+                # The server's answer to a message waits for that message's record, as an
+                # HTTP response does (see `_settled`).
+                await self._settled(flow)
                 return
             content = message.content
-            analysis = await self._off_loop_if_large(
-                len(content),
-                analyse_websocket_message,
-                content,
-                self.cache,
-                ctx.options.stegwatch_max_body,
-                f"ws:{flow.id}",
-                self.scan_process,
-            )
-            located = self._final_findings(flow, analysis)
-            outcome = await self._act_on_message(flow, message, analysis, located)
-            self._keep_original_if_changed(outcome, content, analysis.body_sha256)
-            self._report(flow, analysis, located, outcome)
+            if ctx.options.stegwatch_mode == "audit":
+                # As in `request`; each message's audit waits for the one before it, so that
+                # a session's records (and repeats) keep the order of its messages.
+                earlier = self._pending.get(flow.id)
+                self._in_background(flow, self._inspect_message_or_fail(flow, message, earlier))
+                return
+            await self._inspect_message(flow, message)
         except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
             self._fail(flow, error, content, API_WEBSOCKET)
+
+    async def _inspect_message_or_fail(
+        self, flow: http.HTTPFlow, message: WebSocketMessage, earlier: asyncio.Future[None] | None
+    ) -> None:
+        if earlier is not None:
+            await asyncio.gather(earlier, return_exceptions=True)
+        try:
+            await self._inspect_message(flow, message)
+        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
+            self._fail(flow, error, message.content, API_WEBSOCKET)
+
+    async def _inspect_message(self, flow: http.HTTPFlow, message: WebSocketMessage) -> None:
+        content = message.content
+        analysis = await self._off_loop_if_large(
+            len(content),
+            analyse_websocket_message,
+            content,
+            self.cache,
+            ctx.options.stegwatch_max_body,
+            f"ws:{flow.id}",
+            self.scan_process,
+        )
+        located = self._final_findings(flow, analysis)
+        outcome = await self._act_on_message(flow, message, analysis, located)
+        self._keep_original_if_changed(outcome, content, analysis.body_sha256)
+        self._report(flow, analysis, located, outcome)
 
     async def responseheaders(self, flow: http.HTTPFlow) -> None:
         """Stream event streams to the client as they come, instead of buffering to the end."""
@@ -385,6 +417,9 @@ class Audit:
         await self._settled(flow)
 
     async def error(self, flow: http.HTTPFlow) -> None:
+        await self._settled(flow)
+
+    async def websocket_end(self, flow: http.HTTPFlow) -> None:
         await self._settled(flow)
 
     # --- work ----------------------------------------------------------------------------

@@ -462,6 +462,42 @@ def test_client_websocket_messages_of_the_responses_api_are_scanned(tmp_path):
     assert flow.marked == MARKER
 
 
+def test_websocket_audits_keep_message_order_and_the_server_reply_waits_for_them(tmp_path, monkeypatch):
+    threads: dict[str, str] = {}
+    slowed_scan(monkeypatch, threads, seconds=0.4)
+
+    def create(text: str) -> str:
+        return json.dumps({"type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex.",
+                           "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}]})
+
+    flow = websocket_flow("/v1/responses")
+    addon = Audit()
+    log = tmp_path / "ws.jsonl"
+    seen: dict[str, object] = {}
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            start = time.monotonic()
+            for text in ("BIG" + "x" * 200_000 + ZWSP, "small " + ZWSP):
+                flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, create(text).encode()))
+                await addon.websocket_message(flow)
+            seen["forwarded after"] = time.monotonic() - start
+            flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, False, b'{"type": "response.created"}'))
+            await addon.websocket_message(flow)
+            seen["reply released after"] = time.monotonic() - start
+            seen["records at reply"] = len(read_records(log))
+            await finish(addon)
+
+    asyncio.run(drive())
+    assert seen["forwarded after"] < 0.3 <= seen["reply released after"]
+    assert seen["records at reply"] == 2
+    first, second = read_records(log)
+    # The slow first message is recorded first.
+    assert [f.start for f in first.findings if f.codepoints == ["U+200B"]] == [200_003]
+    assert [f.start for f in second.findings if f.codepoints == ["U+200B"]] == [6]
+
+
 def test_websocket_to_another_path_is_ignored(tmp_path):
     flow = websocket_flow("/socket.io/", (True, json.dumps({"text": ZWSP})))
     addon = Audit()
