@@ -92,6 +92,8 @@ DEFAULT_MAX_BODY = 64 * 1024 * 1024
 OFFLOAD_BYTES = 32 * 1024
 # In audit mode, bodies at least this large are analysed whole in the scanning process.
 PROCESS_BYTES = 256 * 1024
+# The longest an answer waits for its request's audit (fail open: a stuck scan must not hang the agent).
+SETTLE_LIMIT_S = 30.0
 # Findings below this severity describe normal text and stay out of the log (unless the
 # alarm threshold is set lower still).
 LOG_FLOOR = Severity.LOW
@@ -350,8 +352,14 @@ class Audit:
         the first byte of the answer arrives, so this rarely waits.
         """
         task = self._pending.get(flow.id)
-        if task is not None:
-            await asyncio.shield(task)  # if this hook is cancelled, the audit still finishes
+        if task is None:
+            return
+        try:
+            # Shielded: if this hook is cancelled or gives up, the audit still finishes.
+            await asyncio.wait_for(asyncio.shield(task), SETTLE_LIMIT_S)
+        except TimeoutError:
+            _say(logging.WARNING, f"stegwatch: the audit of {flow.request.pretty_host}{flow.request.path} is still "
+                 f"running after {SETTLE_LIMIT_S:g} s; the answer goes on, the record follows when it is done")
 
     async def websocket_message(self, flow: http.HTTPFlow) -> None:
         content = b""

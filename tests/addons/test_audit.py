@@ -22,6 +22,7 @@ from mitmproxy.websocket import WebSocketMessage
 from wsproto.frame_protocol import Opcode
 
 import detectors
+from addons import audit as audit_module
 from addons.audit import MARKER, Audit, console_line
 from addons.audit_log import read_records
 from addons.scan_worker import ScanProcess
@@ -398,6 +399,32 @@ def test_audit_mode_forwards_at_once_and_the_response_waits_for_the_record(tmp_p
     assert seen["response released after"] >= 0.6
     assert seen["records at response"] == [small.id, big.id]
     assert small.marked and not big.marked
+
+
+def test_a_stuck_audit_holds_the_answer_only_up_to_the_limit(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(audit_module, "SETTLE_LIMIT_S", 0.2)
+    slowed_scan(monkeypatch, {}, seconds=0.8)
+    big, _ = big_and_small_flows()
+    log = tmp_path / "a.jsonl"
+    addon = Audit()
+    seen: dict[str, object] = {}
+
+    async def drive():
+        with addon_context(addon) as tctx:
+            tctx.configure(addon, stegwatch_log=str(log))
+            start = time.monotonic()
+            await addon.request(big)
+            big.response = Response.make(200, b"{}", {"content-type": "application/json"})
+            with caplog.at_level(logging.WARNING, logger="stegwatch"):
+                await addon.responseheaders(big)
+            seen["released after"] = time.monotonic() - start
+            seen["records then"] = len(read_records(log)) if log.exists() else 0
+            await finish(addon)
+
+    asyncio.run(drive())
+    assert 0.2 <= seen["released after"] < 0.7 and seen["records then"] == 0
+    assert "still running after 0.2 s" in caplog.text
+    assert [record.flow_id for record in read_records(log)] == [big.id]  # the record still comes
 
 
 def test_shutdown_waits_for_audits_still_running(tmp_path, monkeypatch):
