@@ -313,16 +313,10 @@ class Audit:
             if ctx.options.stegwatch_mode == "audit":
                 # Audit changes nothing, so the request does not wait for its scan: it goes
                 # upstream now, and the scan overlaps the server's answer (see `_settled`).
-                self._in_background(flow, self._inspect_request_or_fail(flow, raw))
+                self._in_background(flow, self._inspect_request(flow, raw), raw)
                 return
             await self._inspect_request(flow, raw)
         except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
-            self._fail(flow, error, raw)
-
-    async def _inspect_request_or_fail(self, flow: http.HTTPFlow, raw: bytes) -> None:
-        try:
-            await self._inspect_request(flow, raw)
-        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
             self._fail(flow, error, raw)
 
     async def _inspect_request(self, flow: http.HTTPFlow, raw: bytes) -> None:
@@ -333,8 +327,23 @@ class Audit:
         self._keep_original_if_changed(outcome, raw, analysis.body_sha256)
         self._report(flow, analysis, located, outcome)
 
-    def _in_background(self, flow: http.HTTPFlow, work: Coroutine[object, object, None]) -> None:
-        task = asyncio.ensure_future(work)
+    def _in_background(
+        self, flow: http.HTTPFlow, work: Coroutine[object, object, None], content: bytes, api: str | None = None
+    ) -> None:
+        """Run ``work`` (the inspection of ``content``) after the flow's earlier background
+        audit, if any: a WebSocket session's records (and repeats) keep the order of its
+        messages. Fails open as the hooks do."""
+        earlier = self._pending.get(flow.id)
+
+        async def after_earlier() -> None:
+            if earlier is not None:
+                await asyncio.gather(earlier, return_exceptions=True)
+            try:
+                await work
+            except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
+                self._fail(flow, error, content, api)
+
+        task = asyncio.ensure_future(after_earlier())
         self._pending[flow.id] = task
 
         def forget(finished: asyncio.Future[None]) -> None:
@@ -376,24 +385,11 @@ class Audit:
                 return
             content = message.content
             if ctx.options.stegwatch_mode == "audit":
-                # As in `request`; each message's audit waits for the one before it, so that
-                # a session's records (and repeats) keep the order of its messages.
-                earlier = self._pending.get(flow.id)
-                self._in_background(flow, self._inspect_message_or_fail(flow, message, earlier))
+                self._in_background(flow, self._inspect_message(flow, message), content, API_WEBSOCKET)  # as in `request`
                 return
             await self._inspect_message(flow, message)
         except Exception as error:  # noqa: BLE001 - fail open (or closed), see the module docstring
             self._fail(flow, error, content, API_WEBSOCKET)
-
-    async def _inspect_message_or_fail(
-        self, flow: http.HTTPFlow, message: WebSocketMessage, earlier: asyncio.Future[None] | None
-    ) -> None:
-        if earlier is not None:
-            await asyncio.gather(earlier, return_exceptions=True)
-        try:
-            await self._inspect_message(flow, message)
-        except Exception as error:  # noqa: BLE001 - fail open, see the module docstring
-            self._fail(flow, error, message.content, API_WEBSOCKET)
 
     async def _inspect_message(self, flow: http.HTTPFlow, message: WebSocketMessage) -> None:
         content = message.content
