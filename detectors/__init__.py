@@ -153,9 +153,11 @@ def replay(text: str, steps: Sequence[SanitizeStep]) -> str:
 # package is still initialising.
 from detectors.registry import DEFAULT_DETECTORS  # noqa: E402
 
-# One bit per default detector that declares ``triggers`` (see `detectors.char_index`).
-_DEFAULT_FAMILY = {
-    id(detector): family
-    for family, detector in enumerate(d for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None)
-}
-_DEFAULT_TRIGGERS = TriggerTable([d.triggers for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None])
+# One bit per default detector that declares ``triggers`` (see `detectors.char_index`); the
+# index keeps offsets only for the detectors that take them as candidates.
+_TRIGGERED = [d for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None]
+_DEFAULT_FAMILY = {id(detector): family for family, detector in enumerate(_TRIGGERED)}
+_DEFAULT_TRIGGERS = TriggerTable(
+    [d.triggers for d in _TRIGGERED],
+    listed=[family for family, d in enumerate(_TRIGGERED) if getattr(d, "takes_candidates", False)],
+)

@@ -3,11 +3,13 @@
 Each detector may declare ``triggers``: the code points without which it never reports
 anything (its candidate class). A `TriggerTable` gives every such detector one bit in a
 lookup table over all 0x110000 code points. For a non-ASCII text, `detectors.scan` builds a
-`CharIndex`: the text's code points mapped through that table with numpy, a chunk at a time
-(2 bytes a character, plus one chunk), then ORed together. A detector whose bit is absent is
-skipped; one that sets ``takes_candidates`` is handed the offsets of its trigger characters
-and visits only those instead of searching the whole text. The helpers below (lookup tables,
-runs of consecutive offsets) serve detectors that need finer classes than one bit.
+`CharIndex`: the text's code points mapped through that table with numpy, a chunk at a time,
+noting which bits occur and, for the detectors that set ``takes_candidates``, the offsets of
+their trigger characters. A detector whose bit is absent is skipped; one that takes
+candidates visits only those offsets instead of searching the whole text. The flags
+themselves are dropped chunk by chunk, so the index costs memory only for the offsets it
+keeps (a text made of one invisible character keeps none). The helpers below (lookup
+tables, runs of consecutive offsets) serve detectors that need finer classes than one bit.
 
 Verdicts never depend on the index: a detector called as ``find(text)`` alone finds the same
 things (tests/detectors/test_char_index.py checks it). Left alone: detectors without
@@ -33,15 +35,21 @@ _MAX_BITS = 16
 class TriggerTable:
     """Bit ``i`` of ``table[cp]`` is set when ``cp`` is among the triggers of ``families[i]``.
 
+    An index of a text keeps the offsets of the families in ``listed`` (those whose detector
+    takes candidates) and only the presence of the others.
+
     >>> table = TriggerTable([[(0x200B, 0x200D)], [(0x60, 0x60)]])
     >>> table.present("a\u200bb"), table.present("x`y"), table.present("plain")
     ([True, False], [False, True], [False, False])
     """
 
-    def __init__(self, families: Sequence[Ranges]) -> None:
+    def __init__(self, families: Sequence[Ranges], listed: Iterable[int] = ()) -> None:
         if len(families) > _MAX_BITS:
             raise ValueError(f"at most {_MAX_BITS} trigger families, got {len(families)}")
         self.size = len(families)
+        self.listed = tuple(sorted(set(listed)))
+        if any(not 0 <= family < self.size for family in self.listed):
+            raise ValueError(f"listed families must be in range({self.size}), got {self.listed}")
         self.table = np.zeros(_CODE_SPACE, dtype=np.uint16)
         for bit, ranges in enumerate(families):
             for low, high in ranges:
@@ -52,38 +60,43 @@ class TriggerTable:
         return CharIndex(text, self).present
 
     def index(self, text: str) -> CharIndex:
-        """The flags of every character of ``text``, to share between detectors."""
+        """Which families occur in ``text``, and where the listed ones do, to share between detectors."""
         return CharIndex(text, self)
 
 
 class CharIndex:
-    """The `TriggerTable` flags of each character of one text (2 bytes a character).
+    """Which `TriggerTable` families occur in one text, and the offsets of the listed ones.
 
-    `detectors.scan` builds it once for a non-ASCII text and hands it to the detectors whose
-    ``find`` takes an ``index``, with the number of their family; they then visit only
-    ``candidates(family)`` instead of searching the whole text.
+    `detectors.scan` builds it once for a non-ASCII text and hands each detector that takes
+    candidates ``candidates(family)`` instead of letting it search the whole text.
 
-    >>> index = TriggerTable([[(0x200B, 0x200D)], [(0x60, 0x60)]]).index("a\u200bb\u200c`")
+    >>> index = TriggerTable([[(0x200B, 0x200D)], [(0x60, 0x60)]], listed=[0, 1]).index("a\u200bb\u200c`")
     >>> index.present, list(index.candidates(0)), list(index.candidates(1))
     ([True, True], [1, 3], [4])
     """
 
     def __init__(self, text: str, table: TriggerTable) -> None:
-        self.length = len(text)
-        self.flags = np.empty(len(text), dtype=np.uint16)
+        self._offsets: dict[int, list[np.ndarray]] = {family: [] for family in table.listed}
+        offset_type = np.int32 if len(text) < 1 << 31 else np.int64
+        seen = 0
         for low, high in chunks(len(text)):
-            self.flags[low:high] = lookup(text[low:high], table.table)
-        seen = int(np.bitwise_or.reduce(self.flags)) if len(text) else 0
+            flags = lookup(text[low:high], table.table)
+            in_chunk = int(np.bitwise_or.reduce(flags))
+            seen |= in_chunk
+            for family in table.listed:
+                if in_chunk >> family & 1:
+                    found = np.flatnonzero(flags & np.uint16(1 << family)).astype(offset_type)
+                    self._offsets[family].append(found + offset_type(low))
         self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
 
     def candidates(self, family: int) -> Iterator[int]:
-        """Offsets of the characters among the triggers of ``family``, in order, found a chunk
-        at a time (a text made of one trigger character would otherwise need 8 bytes each)."""
-        if not self.present[family]:
-            return
-        bit = np.uint16(1 << family)
-        for low, high in chunks(self.length):
-            yield from (np.flatnonzero(self.flags[low:high] & bit) + low).tolist()
+        """Offsets of the characters among the triggers of ``family``, in order (a chunk's worth
+        of Python ints at a time: a text made of trigger characters would otherwise need 8+
+        bytes each)."""
+        if family not in self._offsets:
+            raise ValueError(f"family {family} is not listed in this index's TriggerTable")
+        for found in self._offsets[family]:
+            yield from found.tolist()
 
 
 def class_ranges(body: str) -> list[tuple[int, int]]:

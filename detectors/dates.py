@@ -27,6 +27,7 @@ from typing import ClassVar
 
 import unicodedata2
 
+from detectors import _tables
 from detectors.base import make_finding
 from detectors.context import is_dynamic_line, line_bounds
 from detectors.date_signature import (
@@ -52,6 +53,8 @@ class DatesDetector:
 
     name: ClassVar[str] = "dates"
     ascii_relevant: ClassVar[bool] = True
+    # Every date and time has digits (see detectors.char_index): text without any is skipped.
+    triggers: ClassVar[list[tuple[int, int]]] = sorted([(0x30, 0x39), *_tables.NON_ASCII_DECIMAL_DIGIT])
 
     def __init__(self, disclosure_severity: Severity = Severity.INFO) -> None:
         self.disclosure_severity = Severity.parse(disclosure_severity)

@@ -98,7 +98,7 @@ _NEIGHBOUR_TABLE = (
     | membership_table(_WORD_BREAK_RANGES).astype(np.uint8) * _WORD_BREAK_BIT
     | membership_table([*INVISIBLE_RANGES, (0x200E, 0x200F)]).astype(np.uint8) * _CANDIDATE_BIT
 )
-_BLOCK = 4096
+_BLOCK = 1024  # a block's offsets are a list of Python ints while its candidates are judged
 _CHUNK = 1 << 14  # small: in a text of invisible characters, every one is a candidate
 _ENCODING_RUN_LENGTH = 8
 _MAX_ALPHABET = 6
@@ -127,11 +127,13 @@ def _plausible_candidates(text: str, judged_until: Callable[[], int]) -> Iterato
     finds exactly what ``_CANDIDATE_RUN.finditer`` would.
     """
     for low, high in chunks(len(text), _CHUNK):
+        if judged_until() >= high:
+            continue  # inside a run already judged: no need to look at its characters again
         # Two characters of context before the chunk (FE0F, ZWJ after a pictograph), one after.
         context_low, context_high = max(0, low - 2), min(len(text), high + 1)
         codes = np.frombuffer(text[context_low:context_high].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         flags = _NEIGHBOUR_TABLE[codes]
-        found = np.flatnonzero(flags[low - context_low:high - context_low] & _CANDIDATE_BIT) + (low - context_low)
+        found = (np.flatnonzero(flags[low - context_low:high - context_low] & _CANDIDATE_BIT) + (low - context_low)).astype(np.int32)
         # In blocks: in a text made of invisible characters, each one is a candidate with a
         # dozen numpy temporaries of its own.
         for block_start in range(0, len(found), _BLOCK):

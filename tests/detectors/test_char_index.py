@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import detectors
 from detectors import DEFAULT_DETECTORS, scan
 from detectors.char_index import (
     TriggerTable, chunks, class_ranges, membership_table, positions_by_bit, run_bounds, run_starts, runs,
@@ -16,7 +17,8 @@ RLM = "\N{RIGHT-TO-LEFT MARK}"
 
 
 def _table() -> TriggerTable:
-    return TriggerTable([d.triggers for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None])
+    families = [d.triggers for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None]
+    return TriggerTable(families, listed=range(len(families)))
 
 
 # --- the index agrees with a plain per-character check -------------------------------------------
@@ -41,10 +43,28 @@ def test_candidates_are_exactly_the_trigger_characters(text: str) -> None:
 
 def test_candidates_cross_chunk_boundaries() -> None:
     text = "a" * (CHUNK - 1) + ZWSP + ZWSP + "b" * CHUNK + RLM
-    table = TriggerTable([[(0x200B, 0x200B)], [(0x200F, 0x200F)]])
+    table = TriggerTable([[(0x200B, 0x200B)], [(0x200F, 0x200F)]], listed=[0, 1])
     index = table.index(text)
     assert list(index.candidates(0)) == [CHUNK - 1, CHUNK]
     assert list(index.candidates(1)) == [len(text) - 1]
+
+
+def test_an_unlisted_family_has_presence_but_no_offsets() -> None:
+    index = TriggerTable([[(0x200B, 0x200B)], [(0x200F, 0x200F)]], listed=[1]).index("a" + ZWSP + RLM)
+    assert index.present == [True, True]
+    assert list(index.candidates(1)) == [2]
+    with pytest.raises(ValueError, match="not listed"):
+        list(index.candidates(0))
+
+
+def test_the_index_keeps_no_per_character_flags() -> None:
+    """A text made of one invisible character (no detector takes it as a candidate) costs
+    `scan`'s index nothing that grows with the text."""
+    text = ZWSP * (CHUNK * 4)
+    index = detectors._DEFAULT_TRIGGERS.index(text)
+    kept = sum(array.nbytes for arrays in index._offsets.values() for array in arrays)
+    assert kept == 0
+    assert index.present[[d.name for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None].index("invisible")]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
