@@ -230,15 +230,23 @@ _WINDOW = 64
 _RUN_GAP = 32   # "24 de septiembre de 2026": the named form allows three words between
 
 
-def seed_windows(text: str, zeroed: bytes | None = None) -> list[tuple[int, int]]:
+def digit_heavy(zeroed: bytes) -> bool:
+    """Whether more than one byte in 16 of digit-zeroed text is a digit (logs, tables, CSV)."""
+    return zeroed.count(b"0") > len(zeroed) // 16
+
+
+def seed_windows(text: str, zeroed: bytes | None = None, heavy: bool | None = None) -> list[tuple[int, int]]:
     """Merged windows around the places an ASCII date could be, found with ``bytes.find``.
+    ``heavy`` is `digit_heavy` of ``zeroed`` when the caller already knows it.
 
     >>> seed_windows("no dates here"), seed_windows("x" * 200 + "2026-11-24")
     ([], [(136, 210)])
     """
     if zeroed is None:
         zeroed = zero_ascii_bytes(text)
-    if zeroed.count(b"0") > len(zeroed) // 16:
+    if heavy is None:
+        heavy = digit_heavy(zeroed)
+    if heavy:
         return [(0, len(text))]      # digit-heavy: one pass over everything is cheaper
     windows: list[tuple[int, int]] = []
     for index in map(re.Match.start, _SEED.finditer(zeroed)):

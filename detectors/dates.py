@@ -31,7 +31,7 @@ from detectors import _tables
 from detectors.base import make_finding
 from detectors.context import is_dynamic_line, line_bounds
 from detectors.date_signature import (
-    ASCII_CANDIDATE, ASCII_FORM, DateMatch, line_pattern, may_hold_lookalike, scan_windows, seed_windows,
+    ASCII_CANDIDATE, ASCII_FORM, DateMatch, digit_heavy, line_pattern, may_hold_lookalike, scan_windows, seed_windows,
     unicode_plan, zero_ascii_bytes, zero_utf8_bytes,
 )
 from detectors.model import Finding, Severity
@@ -75,15 +75,17 @@ class DatesDetector:
 
     def _matches(self, text: str, zeroed: bytes | None) -> list[DateMatch]:
         """All matches; in a long digit-heavy text, one example line per line skeleton."""
-        if len(text) > _SKELETON_MIN_LENGTH and (zeroed is not None or _digit_heavy(zero_utf8_bytes(_sample(text)))):
+        heavy = None  # digit_heavy(zeroed), counted once
+        if len(text) > _SKELETON_MIN_LENGTH and (zeroed is not None or digit_heavy(zero_utf8_bytes(_sample(text)))):
             digits = zeroed if zeroed is not None else zero_utf8_bytes(text)
-            if _digit_heavy(digits):
+            heavy = digit_heavy(digits)
+            if heavy:
                 examples = _skeleton_examples(text, digits)
                 if examples is not None:
                     return examples
         if zeroed is None:
             return scan_windows(text, *unicode_plan(text))
-        return scan_windows(text, ASCII_CANDIDATE, seed_windows(text, zeroed))
+        return scan_windows(text, ASCII_CANDIDATE, seed_windows(text, zeroed, heavy))
 
     def _lookalikes(self, text: str, match: DateMatch) -> Iterator[Finding]:
         raw = match.text
@@ -188,10 +190,6 @@ class DatesDetector:
 
 def _script_of(ch: str) -> str:
     return "ASCII" if ch.isascii() else char_name(ch).rsplit(" DIGIT ", 1)[0]
-
-
-def _digit_heavy(zeroed: bytes) -> bool:
-    return zeroed.count(b"0") > len(zeroed) // 16
 
 
 def _sample(text: str) -> str:
