@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,20 +210,21 @@ def print_report(report: EvalReport) -> None:
         for paragraph, reason in marked:
             console.print(f"[{source}] {reason}: {reveal(paragraph[:60])}", markup=False)
 
-    shown = 0
-    for channel, tally in report.recall_by_channel.items():
-        for example in tally.examples[:3]:
+    def print_under_rule(title: str, lines: Iterable[str]) -> None:
+        """``lines`` below a rule titled ``title``, drawn only when there is a line to show."""
+        for shown, line in enumerate(lines):
             if shown == 0:
-                console.rule("First misses (\u00bbinjected span\u00ab)")
-            console.print(f"miss {channel}: {example}", markup=False)
-            shown += 1
-    shown = 0
-    for source, tally in report.flagged_by_source.items():
-        for example in tally.examples[:3]:
-            if shown == 0:
-                console.rule("First false alarms on clean text (\u00bbfinding\u00ab)")
-            console.print(f"false alarm [{source}] {example}", markup=False)
-            shown += 1
+                console.rule(title)
+            console.print(line, markup=False)
+
+    print_under_rule("First misses (\u00bbinjected span\u00ab)", (
+        f"miss {channel}: {example}"
+        for channel, tally in report.recall_by_channel.items() for example in tally.examples[:3]
+    ))
+    print_under_rule("First false alarms on clean text (\u00bbfinding\u00ab)", (
+        f"false alarm [{source}] {example}"
+        for source, tally in report.flagged_by_source.items() for example in tally.examples[:3]
+    ))
     for example in report.emoji.examples:
         console.print(f"emoji alarm: {example}", markup=False)
 

@@ -10,6 +10,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,9 +26,9 @@ from wsproto.frame_protocol import Opcode
 import detectors
 from addons import audit as audit_module
 from addons.audit import MARKER, Audit, console_line
-from addons.audit_log import read_records
+from addons.audit_log import LogRecord, read_records
 from addons.scan_worker import ScanProcess
-from tests.support.bodies import CASES, TAG_CODEPOINTS, ZWSP, anthropic_case
+from tests.support.bodies import CASES, TAG_CODEPOINTS, TAG_PAYLOAD, ZWSP, anthropic_case, codex_websocket_create
 
 
 @contextlib.contextmanager
@@ -38,6 +40,19 @@ def addon_context(addon):
             yield tctx
         finally:
             tctx.master._legacy_log_events.uninstall()
+
+
+@contextlib.contextmanager
+def configured(addon: Audit, log: Path, **options: object) -> Iterator[None]:
+    """`addon` under mitmproxy's test context, writing its records to ``log``."""
+    with addon_context(addon) as tctx:
+        tctx.configure(addon, stegwatch_log=str(log), **options)
+        yield
+
+
+def records_so_far(log: Path) -> list[LogRecord]:
+    """The records written to ``log`` until now; none before the add-on first writes it."""
+    return read_records(log) if log.exists() else []
 
 
 def request_flow(body: bytes, path: str = "/v1/messages", host: str = "api.anthropic.com", **headers: str):
@@ -63,20 +78,25 @@ async def finish(addon: Audit) -> None:
         await closing
 
 
+async def answer(addon: Audit, flow) -> None:
+    """The API's answer arriving: its headers reach the add-on, which may hold them for the audit."""
+    flow.response = Response.make(200, b"{}", {"content-type": "application/json"})
+    await addon.responseheaders(flow)
+
+
 def run_hooks(tmp_path, flows, **options):
     """Configure a fresh add-on, call `request` on every flow, return (addon, records)."""
     addon = Audit()
     log = tmp_path / "audit.jsonl"
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log), **options)
+        with configured(addon, log, **options):
             for flow in flows:
                 await exchange(addon, flow)
             await finish(addon)
 
     asyncio.run(drive())
-    return addon, (read_records(log) if log.exists() else [])
+    return addon, records_so_far(log)
 
 
 # --- recognised APIs: findings, evidence, byte-identical bodies ---------------------------
@@ -354,9 +374,8 @@ def test_large_body_is_scanned_off_the_event_loop_and_small_requests_do_not_wait
         finished[name] = time.monotonic()
 
     async def drive():
-        with addon_context(addon) as tctx:
-            # Sanitize mode must scan before forwarding; the scan still leaves the event loop.
-            tctx.configure(addon, stegwatch_log=str(tmp_path / "a.jsonl"), stegwatch_mode="sanitize")
+        # Sanitize mode must scan before forwarding; the scan still leaves the event loop.
+        with configured(addon, tmp_path / "a.jsonl", stegwatch_mode="sanitize"):
             start = time.monotonic()
             big_task = asyncio.create_task(timed("big", big))
             await asyncio.sleep(0.05)
@@ -379,16 +398,14 @@ def test_audit_mode_forwards_at_once_and_the_response_waits_for_the_record(tmp_p
     seen: dict[str, object] = {}
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             start = time.monotonic()
             await addon.request(big)
             seen["forwarded after"] = time.monotonic() - start
-            seen["records when forwarded"] = len(read_records(log)) if log.exists() else 0
+            seen["records when forwarded"] = len(records_so_far(log))
             await exchange(addon, small)  # a small request is not held up by the big scan
             seen["small done after"] = time.monotonic() - start
-            big.response = Response.make(200, b"{}", {"content-type": "application/json"})
-            await addon.responseheaders(big)
+            await answer(addon, big)
             seen["response released after"] = time.monotonic() - start
             seen["records at response"] = [record.flow_id for record in read_records(log)]
             await finish(addon)
@@ -410,15 +427,13 @@ def test_a_stuck_audit_holds_the_answer_only_up_to_the_limit(tmp_path, monkeypat
     seen: dict[str, object] = {}
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             start = time.monotonic()
             await addon.request(big)
-            big.response = Response.make(200, b"{}", {"content-type": "application/json"})
             with caplog.at_level(logging.WARNING, logger="stegwatch"):
-                await addon.responseheaders(big)
+                await answer(addon, big)
             seen["released after"] = time.monotonic() - start
-            seen["records then"] = len(read_records(log)) if log.exists() else 0
+            seen["records then"] = len(records_so_far(log))
             await finish(addon)
 
     asyncio.run(drive())
@@ -434,8 +449,7 @@ def test_shutdown_waits_for_audits_still_running(tmp_path, monkeypatch):
     addon = Audit()
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             await addon.request(big)
             closing = addon.done()
             assert closing is not None and addon.log is not None  # the log stays open for the record
@@ -467,16 +481,13 @@ def websocket_flow(path: str, *messages: tuple[bool, str]):
 
 
 def test_client_websocket_messages_of_the_responses_api_are_scanned(tmp_path):
-    create = json.dumps({"type": "response.create", "model": "gpt-5-codex",
-                         "instructions": "You are Codex." + "".join(chr(0xE0000 + ord(c)) for c in "ID42"),
-                         "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]})
+    create = codex_websocket_create("You are Codex." + TAG_PAYLOAD, "hi")
     flow = websocket_flow("/v1/responses", (True, create))
     addon = Audit()
     log = tmp_path / "ws.jsonl"
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             await addon.websocket_message(flow)
             flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, False, b'{"type": "response.created"}'))
             await addon.websocket_message(flow)  # server -> client: not inspected
@@ -493,21 +504,16 @@ def test_websocket_audits_keep_message_order_and_the_server_reply_waits_for_them
     threads: dict[str, str] = {}
     slowed_scan(monkeypatch, threads, seconds=0.4)
 
-    def create(text: str) -> str:
-        return json.dumps({"type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex.",
-                           "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}]})
-
     flow = websocket_flow("/v1/responses")
     addon = Audit()
     log = tmp_path / "ws.jsonl"
     seen: dict[str, object] = {}
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             start = time.monotonic()
             for text in ("BIG" + "x" * 200_000 + ZWSP, "small " + ZWSP):
-                flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, create(text).encode()))
+                flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, codex_websocket_create("You are Codex.", text).encode()))
                 await addon.websocket_message(flow)
             seen["forwarded after"] = time.monotonic() - start
             flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, False, b'{"type": "response.created"}'))
@@ -530,8 +536,7 @@ def test_websocket_to_another_path_is_ignored(tmp_path):
     addon = Audit()
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(tmp_path / "ws.jsonl"))
+        with configured(addon, tmp_path / "ws.jsonl"):
             await addon.websocket_message(flow)
 
     asyncio.run(drive())
@@ -628,8 +633,7 @@ def test_fuzzed_websocket_messages_never_raise(tmp_path_factory, message):
     log = tmp_path_factory.mktemp("wsfuzz") / "ws.jsonl"
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             await addon.websocket_message(flow)
             await finish(addon)
 
@@ -690,15 +694,13 @@ def test_the_child_sends_back_only_the_fields_the_addon_reads(tmp_path):
 
 
 def test_a_websocket_session_is_one_conversation(tmp_path):
-    create = json.dumps({"type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex." + ZWSP,
-                         "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]})
+    create = codex_websocket_create("You are Codex." + ZWSP, "hi")
     flow = websocket_flow("/v1/responses", (True, create))
     addon = Audit()
     log = tmp_path / "ws.jsonl"
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log))
+        with configured(addon, log):
             await addon.websocket_message(flow)
             flow.websocket.messages.append(WebSocketMessage(Opcode.TEXT, True, create.encode()))
             await addon.websocket_message(flow)

@@ -20,8 +20,8 @@ import detectors
 from addons.audit import Audit
 from addons.audit_log import read_records
 from addons.shapes import decode_body
-from tests.addons.test_audit import addon_context, finish, request_flow, run_hooks, websocket_flow
-from tests.support.bodies import CASES, TAG_PAYLOAD, ZWSP, anthropic_case
+from tests.addons.test_audit import addon_context, configured, finish, request_flow, run_hooks, websocket_flow
+from tests.support.bodies import CASES, TAG_PAYLOAD, ZWSP, anthropic_case, codex_websocket_create
 
 
 def sha(data: bytes) -> str:
@@ -228,8 +228,7 @@ def drive_websocket(tmp_path, flow, **options):
     log = tmp_path / "ws.jsonl"
 
     async def drive():
-        with addon_context(addon) as tctx:
-            tctx.configure(addon, stegwatch_log=str(log), **options)
+        with configured(addon, log, **options):
             await addon.websocket_message(flow)
             await finish(addon)
 
@@ -237,10 +236,7 @@ def drive_websocket(tmp_path, flow, **options):
     return read_records(log), sent
 
 
-CREATE = json.dumps({
-    "type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex." + TAG_PAYLOAD,
-    "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "list files"}]}],
-})
+CREATE = codex_websocket_create("You are Codex." + TAG_PAYLOAD, "list files")
 
 
 def test_websocket_messages_are_sanitized(tmp_path):

@@ -22,6 +22,8 @@ from tests.addons.test_audit import addon_context, request_flow, run_hooks
 DATA = Path(__file__).resolve().parents[1] / "data"
 CLAUDE_PROMPT = (DATA / "prompts" / "claude_code.txt").read_text(encoding="utf-8")
 DATE_LINE = "Today's date: 2026-11-24"
+# The date line with U+02BC for the apostrophe: drift from the prompt as a store learned it.
+DRIFTED_PROMPT = CLAUDE_PROMPT.replace(DATE_LINE, "Today\u02bcs date: 2026-11-24")
 IDENTITY = {"user-agent": "claude-cli/2.0.14 (external, cli)", "x-stainless-package-version": "0.68.0"}
 API = Api.ANTHROPIC_MESSAGES.value
 USER_SECRET = "please refactor billing for ACME-Corp-internal-7731"
@@ -65,6 +67,21 @@ def check(path: Path, body: dict, identity: dict[str, str] = IDENTITY):
         return monitor.observe(identity, API, fields_of(body))
     finally:
         monitor.close()
+
+
+def learn_through_another_store(path: Path) -> None:
+    """What a second proxy does meanwhile: learn the clean prompt into the same store file."""
+    other = BaselineStore(path)
+    other.learn(baseline_client(IDENTITY), API, learn_rows(fields_of(claude_body())))
+    other.close()
+
+
+def count_drift_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on `drift_findings`: the list returned grows by one item per call."""
+    calls: list[int] = []
+    real = baseline_module.drift_findings
+    monkeypatch.setattr(baseline_module, "drift_findings", lambda *args: calls.append(1) or real(*args))
+    return calls
 
 
 # --- the issue's test: learn one cell, check another ----------------------------------------
@@ -175,21 +192,17 @@ def test_an_unseen_client_is_not_checked_and_said_once(learned: Path, caplog: py
 def test_check_sees_what_another_process_learned_meanwhile(tmp_path: Path) -> None:
     path = tmp_path / "baseline.sqlite3"
     monitor = BaselineMonitor("check", path)
-    drifted = fields_of(claude_body(CLAUDE_PROMPT.replace(DATE_LINE, "Today\u02bcs date: 2026-11-24")))
+    drifted = fields_of(claude_body(DRIFTED_PROMPT))
     assert monitor.observe(IDENTITY, API, drifted) == []
-    other = BaselineStore(path)
-    other.learn(baseline_client(IDENTITY), API, learn_rows(fields_of(claude_body())))
-    other.close()
+    learn_through_another_store(path)
     assert [item.finding.severity for item in monitor.observe(IDENTITY, API, drifted)] == [Severity.HIGH]
     monitor.close()
 
 
 def test_an_unchanged_field_is_checked_once(learned: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    real = baseline_module.drift_findings
-    monkeypatch.setattr(baseline_module, "drift_findings", lambda *args: calls.append(1) or real(*args))
+    calls = count_drift_checks(monkeypatch)
     monitor = BaselineMonitor("check", learned)
-    drifted = claude_body(CLAUDE_PROMPT.replace(DATE_LINE, "Today\u02bcs date: 2026-11-24"))
+    drifted = claude_body(DRIFTED_PROMPT)
     first = monitor.observe(IDENTITY, API, fields_of(drifted))
     checked = len(calls)
     second = monitor.observe(IDENTITY, API, fields_of(drifted))  # new strings, same texts
@@ -288,7 +301,7 @@ def test_cli_learns_captures_and_shows_them(tmp_path: Path, capsys: pytest.Captu
     assert "openai-responses  user-agent=codex_cli_rs/0.58.0" in shown
     assert b"sk-ant-secret" not in db.read_bytes()
     # What the CLI learned is what the add-on checks against.
-    drifted = claude_body(CLAUDE_PROMPT.replace(DATE_LINE, "Today\u02bcs date: 2026-11-24"))
+    drifted = claude_body(DRIFTED_PROMPT)
     assert [i.finding.severity for i in check(db, drifted, {"user-agent": IDENTITY["user-agent"]})] == [Severity.HIGH]
     assert main(["baseline", "show", "--db", str(db), "--format", "json"]) == 0
     assert {entry["api"] for entry in json.loads(capsys.readouterr().out)} == {"anthropic-messages", "openai-responses"}
@@ -357,16 +370,12 @@ def test_any_string_is_learned_and_checked_without_error(tmp_path: Path, system:
 
 
 def test_relearning_the_same_lines_elsewhere_keeps_cached_verdicts(learned: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    real = baseline_module.drift_findings
-    monkeypatch.setattr(baseline_module, "drift_findings", lambda *args: calls.append(1) or real(*args))
+    calls = count_drift_checks(monkeypatch)
     monitor = BaselineMonitor("check", learned)
-    drifted = claude_body(CLAUDE_PROMPT.replace(DATE_LINE, "Today\u02bcs date: 2026-11-24"))
+    drifted = claude_body(DRIFTED_PROMPT)
     monitor.observe(IDENTITY, API, fields_of(drifted))
     checked = len(calls)
-    other = BaselineStore(learned)
-    other.learn(baseline_client(IDENTITY), API, learn_rows(fields_of(claude_body())))  # a second proxy, learning
-    other.close()
+    learn_through_another_store(learned)
     assert [i.finding.severity for i in monitor.observe(IDENTITY, API, fields_of(drifted))] == [Severity.HIGH]
     assert len(calls) == checked
     monitor.close()

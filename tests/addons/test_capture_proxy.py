@@ -13,7 +13,6 @@ import gzip
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from addons.capture_proxy import (
 )
 from addons.probe import CaptureProxy, start_capture_proxy
 from tests.support.bodies import CASES
+from tests.support.listener import CountingListener
 
 # --- unit: the answers ----------------------------------------------------------------------
 
@@ -251,32 +251,9 @@ def test_responses_websocket_upgrade_is_refused_and_recorded(capture_proxy):
     assert any(r.method == "GET" and r.header("upgrade") == "websocket" for r in capture_proxy.captures(port, "t"))
 
 
-class RecordingUpstream:
-    """A TCP listener that counts every connection: the proxy must never make one."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.server.close()
-
-
 @pytest.mark.e2e
 def test_no_upstream_connection_is_ever_opened(capture_proxy):
-    upstream = RecordingUpstream()
+    upstream = CountingListener()  # the proxy must never connect to it
     port = capture_proxy.ports[2]
     try:
         with client_for(capture_proxy, port) as client:

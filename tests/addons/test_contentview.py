@@ -7,7 +7,6 @@ view is chosen (or not) by `contentviews.prettify_message` exactly as mitmweb wo
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from wsproto.frame_protocol import Opcode
 from addons.audit import Audit
 from addons.contentview import ContentviewRegistration, reveal_named, stegwatch_view
 from tests.addons.test_audit import exchange
-from tests.support.bodies import CASES
+from tests.support.bodies import CASES, TAG_PAYLOAD, codex_websocket_create
 
 BODIES = Path(__file__).resolve().parents[1] / "data" / "bodies"
 REAL_BODIES = {
@@ -164,11 +163,7 @@ def test_a_long_tool_result_shows_the_window_around_its_mark():
 
 
 def test_client_websocket_message_is_shown_and_server_messages_are_left_alone():
-    create = json.dumps({
-        "type": "response.create", "model": "gpt-5-codex",
-        "instructions": "You are Codex, based on GPT-5." + "".join(chr(0xE0000 + ord(c)) for c in "ID42"),
-        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Run the tests"}]}],
-    })
+    create = codex_websocket_create("You are Codex, based on GPT-5." + TAG_PAYLOAD, "Run the tests")
     flow = tflow.twebsocketflow(messages=False)
     flow.request.path = "/v1/responses"
     flow.websocket.messages.clear()  # the helper's flow comes with three sample messages

@@ -7,7 +7,6 @@ the upstream received that body byte-identical.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import json
@@ -20,12 +19,11 @@ import anthropic
 import httpx2
 import openai
 import pytest
-import websockets
 from google import genai
 from google.genai import types as genai_types
 
 from addons.audit_log import LogRecord, read_records
-from tests.support.bodies import CASES, TAG_CODEPOINTS, ZWSP, Case, anthropic_case
+from tests.support.bodies import CASES, TAG_CODEPOINTS, TAG_PAYLOAD, ZWSP, Case, anthropic_case, codex_websocket_create
 from tests.support.fake_api import STREAM_PAUSE, RunningFakeApi, canned
 from tests.support.proxy import Mitmdump
 from tests.support.raise_on_marker import TRIGGER
@@ -171,20 +169,8 @@ def test_event_streams_still_stream(api, mitmdump, fake_api):
 # --- WebSocket ---------------------------------------------------------------------------
 
 def test_responses_over_websocket_are_scanned(mitmdump, fake_api):
-    create = {
-        "type": "response.create", "model": "gpt-5-codex",
-        "instructions": "You are Codex, based on GPT-5." + "".join(chr(0xE0000 + ord(c)) for c in "ID42"),
-        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "list files" + ZWSP}]}],
-    }
-    message = json.dumps(create)
-
-    async def talk() -> str:
-        async with websockets.connect(fake_api.fake.ws_url, proxy=mitmdump.proxy_url,
-                                      ssl=mitmdump.client_ssl_context(), open_timeout=10) as connection:
-            await connection.send(message)
-            return await asyncio.wait_for(connection.recv(), 10)
-
-    answer = asyncio.run(talk())
+    message = codex_websocket_create("You are Codex, based on GPT-5." + TAG_PAYLOAD, "list files" + ZWSP)
+    answer = mitmdump.websocket_reply(fake_api.fake.ws_url, message)
     assert json.loads(answer)["type"] == "response.completed"
     assert message in fake_api.fake.ws_messages
     [record] = records_for(mitmdump, hashlib.sha256(message.encode()).hexdigest())

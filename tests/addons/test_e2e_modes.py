@@ -7,7 +7,6 @@ bodies with a unique string, to find what the upstream received (or prove it rec
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import json
@@ -19,12 +18,11 @@ import anthropic
 import google.genai.errors
 import openai
 import pytest
-import websockets
 
 from addons.splice import string_spans
 from tests.addons.test_e2e import Capture, post_raw, records_for, sdk_call
-from tests.support.bodies import CASES, RLO, TAG_PAYLOAD, ZWSP, Case
-from tests.support.fake_api import RunningFakeApi
+from tests.support.bodies import CASES, RLO, TAG_PAYLOAD, ZWSP, Case, codex_websocket_create
+from tests.support.fake_api import Received, RunningFakeApi
 from tests.support.proxy import Mitmdump, start_mitmdump
 from tests.support.raise_on_marker import TRIGGER
 
@@ -84,6 +82,21 @@ def received_with(fake: RunningFakeApi, tag: str) -> list:
     return [r for r in fake.fake.received if tag.encode() in r.body]
 
 
+def ws_received_with(fake: RunningFakeApi, tag: str) -> list[str | bytes]:
+    return [m for m in fake.fake.ws_messages if tag in (m if isinstance(m, str) else m.decode())]
+
+
+def send_clean_body(api: str, proxy: Mitmdump, fake: RunningFakeApi, label: str) -> Received:
+    """Send a clean ``api`` body through ``proxy`` with the SDK; check that the upstream received
+    the client's bytes unchanged, and return what it received."""
+    tag = unique(f"{label} {api}")
+    capture = Capture()
+    sdk_call(api, proxy, fake, CASES[api](marked=False, tag=tag), capture)
+    [received] = received_with(fake, tag)
+    assert received.body == capture.bodies[-1]
+    return received
+
+
 # --- sanitize -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("api", sorted(CASES))
@@ -117,11 +130,7 @@ def test_sanitize_forwards_the_cleaned_body_and_the_sdk_gets_its_answer(api, san
 
 @pytest.mark.parametrize("api", sorted(CASES))
 def test_sanitize_leaves_a_clean_body_byte_identical(api, sanitizing, fake_api):
-    tag = unique(f"clean {api}")
-    capture = Capture()
-    sdk_call(api, sanitizing, fake_api, CASES[api](marked=False, tag=tag), capture)
-    [received] = received_with(fake_api, tag)
-    assert received.body == capture.bodies[-1]
+    received = send_clean_body(api, sanitizing, fake_api, "clean")
     [record] = records_for(sanitizing, received.sha256)
     assert record.action == "pass" and record.sanitized_sha256 is None
 
@@ -176,19 +185,9 @@ def test_sanitize_with_a_forced_internal_error_refuses_when_closed(api, sanitizi
 
 def test_sanitize_rewrites_websocket_messages(sanitizing, fake_api):
     tag = unique("ws sanitize")
-    create = json.dumps({
-        "type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex." + TAG_PAYLOAD + tag,
-        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "list files"}]}],
-    })
-
-    async def talk() -> str:
-        async with websockets.connect(fake_api.fake.ws_url, proxy=sanitizing.proxy_url,
-                                      ssl=sanitizing.client_ssl_context(), open_timeout=10) as connection:
-            await connection.send(create)
-            return await asyncio.wait_for(connection.recv(), 10)
-
-    assert json.loads(asyncio.run(talk()))["type"] == "response.completed"
-    [forwarded] = [m for m in fake_api.fake.ws_messages if tag in (m if isinstance(m, str) else m.decode())]
+    create = codex_websocket_create("You are Codex." + TAG_PAYLOAD + tag, "list files")
+    assert json.loads(sanitizing.websocket_reply(fake_api.fake.ws_url, create))["type"] == "response.completed"
+    [forwarded] = ws_received_with(fake_api, tag)
     assert json.loads(forwarded)["instructions"] == "You are Codex." + tag
     [record] = records_for(sanitizing, hashlib.sha256(create.encode()).hexdigest())
     assert record.action == "sanitized" and record.api == "openai-responses-ws"
@@ -213,11 +212,7 @@ def test_block_makes_the_sdk_raise_its_normal_error_and_forwards_nothing(api, bl
 
 @pytest.mark.parametrize("api", sorted(CASES))
 def test_block_forwards_a_clean_request_byte_identical(api, blocking, fake_api):
-    tag = unique(f"block clean {api}")
-    capture = Capture()
-    sdk_call(api, blocking, fake_api, CASES[api](marked=False, tag=tag), capture)
-    [received] = received_with(fake_api, tag)
-    assert received.body == capture.bodies[-1]
+    send_clean_body(api, blocking, fake_api, "block clean")
 
 
 def test_block_refuses_bad_input_when_closed(blocking, fake_api):
@@ -231,18 +226,8 @@ def test_block_refuses_bad_input_when_closed(blocking, fake_api):
 
 def test_block_answers_a_websocket_message_with_an_error_event(blocking, fake_api):
     tag = unique("ws block")
-    create = json.dumps({
-        "type": "response.create", "model": "gpt-5-codex", "instructions": "You are Codex." + TAG_PAYLOAD + tag,
-        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "list files"}]}],
-    })
-
-    async def talk() -> str:
-        async with websockets.connect(fake_api.fake.ws_url, proxy=blocking.proxy_url,
-                                      ssl=blocking.client_ssl_context(), open_timeout=10) as connection:
-            await connection.send(create)
-            return await asyncio.wait_for(connection.recv(), 10)
-
-    event = json.loads(asyncio.run(talk()))
+    create = codex_websocket_create("You are Codex." + TAG_PAYLOAD + tag, "list files")
+    event = json.loads(blocking.websocket_reply(fake_api.fake.ws_url, create))
     assert event["type"] == "error" and event["error"]["code"] == "stegwatch_blocked"
     assert "U+E0049" in event["message"]
-    assert not [m for m in fake_api.fake.ws_messages if tag in (m if isinstance(m, str) else m.decode())]
+    assert not ws_received_with(fake_api, tag)

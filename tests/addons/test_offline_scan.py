@@ -3,7 +3,6 @@ errors that name file and offset, directories, progress and worker processes."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import gzip
 import hashlib
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-import websockets
 from mitmproxy.io import FlowWriter
 from mitmproxy.test import tflow, tutils
 
@@ -23,7 +21,7 @@ from addons.audit_log import read_records
 from addons.captures import read_requests
 from addons.offline_scan import OfflineScanner, ScanOptions, ScanTotals, choose_jobs, scan_paths, wants_progress
 from detectors import Severity
-from tests.support.bodies import CASES, TAG_CODEPOINTS, ZWSP, anthropic_case
+from tests.support.bodies import CASES, TAG_CODEPOINTS, TAG_PAYLOAD, ZWSP, anthropic_case, codex_websocket_create
 from tests.support.proxy import Mitmdump, start_mitmdump
 
 CLEAN_NOTES = "Release notes: « déjà prêt » — 準備完了 🙂\nThe build passed on 2026-11-24.\n"
@@ -97,20 +95,8 @@ def live_traffic() -> list[tuple[str, bytes, dict[str, str]]]:
 
 
 def send_websocket_turn(proxy: Mitmdump, fake_api) -> bytes:
-    create = {
-        "type": "response.create", "model": "gpt-5-codex",
-        "instructions": "You are Codex, based on GPT-5." + "".join(chr(0xE0000 + ord(c)) for c in "ID42"),
-        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "list files" + ZWSP}]}],
-    }
-    message = json.dumps(create)
-
-    async def talk() -> None:
-        async with websockets.connect(fake_api.fake.ws_url, proxy=proxy.proxy_url,
-                                      ssl=proxy.client_ssl_context(), open_timeout=10) as connection:
-            await connection.send(message)
-            await asyncio.wait_for(connection.recv(), 10)
-
-    asyncio.run(talk())
+    message = codex_websocket_create("You are Codex, based on GPT-5." + TAG_PAYLOAD, "list files" + ZWSP)
+    proxy.websocket_reply(fake_api.fake.ws_url, message)
     return message.encode()
 
 

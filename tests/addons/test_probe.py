@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from addons.probe import (
     run_probe,
 )
 from addons.probe_model import Cell
+from tests.support.listener import CountingListener
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support"
 ECHO_AGENT = [sys.executable, str(SUPPORT / "env_echo_agent.py")]
@@ -279,33 +279,14 @@ def test_unwritable_report_is_a_clear_error(shanghai_result):
 
 # --- --isolate: loopback only ---------------------------------------------------------------
 
-class Listener:
-    """A TCP listener in the test's own network namespace, counting connections."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
-
 def direct_results(tmp_path: Path, isolate: bool) -> tuple[list[str], int]:
-    listener = Listener()
+    listener = CountingListener()  # in the test's own network namespace
     keep = tmp_path / ("isolated" if isolate else "open")
     matrix = tmp_path / "tz.toml"
     matrix.write_text('[TZ]\nvalues = ["UTC", "Asia/Tokyo"]\n')
     argv = ["probe", "--matrix", str(matrix), "--format", "json", "-o", str(tmp_path / "r.json"), "--keep", str(keep)]
     status = main([*argv, *(["--isolate"] if isolate else []), "--", *ECHO_AGENT, "--direct", f"127.0.0.1:{listener.port}"])
-    listener.server.close()
+    listener.close()
     assert status in (0, 1)
     from addons.capture_proxy import read_captures
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import emoji
 import pytest
@@ -10,22 +10,16 @@ import unicodedata2
 
 from detectors import sanitize
 from detectors.combining import CombiningMarksDetector
-from detectors.model import Finding, Severity
+from detectors.model import Severity
 from tests.support.catalogues import msgstrs
+from tests.support.detector_findings import alarms_of, findings_of, read_prompt
 
 DETECTOR = CombiningMarksDetector()
-PROMPTS = Path(__file__).resolve().parents[1] / "data" / "prompts"
-CODEX = (PROMPTS / "codex.txt").read_text(encoding="utf-8").splitlines()[0]
+findings = partial(findings_of, DETECTOR)
+alarms = partial(alarms_of, DETECTOR)
+CODEX = read_prompt("codex.txt").splitlines()[0]
 STROKE = "\N{COMBINING LONG STROKE OVERLAY}"
 ZALGO = "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334\u0319\u0324\u031e\u0349\u035a\u032f\u031e\u0320\u034da\u0366\u0309\u0342lgo"
-
-
-def findings(text: str) -> list[Finding]:
-    return list(DETECTOR.find(text))
-
-
-def alarms(text: str) -> list[Finding]:
-    return [f for f in findings(text) if f.severity >= Severity.MEDIUM]
 
 
 FLAG_CASES = [

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import pytest
 
 from detectors import sanitize
 from detectors.digits import LookalikeDigitDetector, ascii_digits
-from detectors.model import Finding, Severity
+from detectors.model import Severity
 from tests.support.catalogues import LANGUAGES, msgstrs
+from tests.support.detector_findings import alarms_of, findings_of, prompt_with_marked_line
 
 DETECTOR = LookalikeDigitDetector()
-PROMPTS = Path(__file__).resolve().parents[1] / "data" / "prompts"
-
-
-def findings(text: str) -> list[Finding]:
-    return list(DETECTOR.find(text))
-
-
-def alarms(text: str) -> list[Finding]:
-    return [f for f in findings(text) if f.severity >= Severity.MEDIUM]
+findings = partial(findings_of, DETECTOR)
+alarms = partial(alarms_of, DETECTOR)
 
 
 FLAG_CASES = [
@@ -120,9 +114,7 @@ def test_ascii_digits() -> None:
     ],
 )
 def test_digit_injected_in_a_real_prompt_is_found_and_sanitized(prompt: str, line: str, marked: str) -> None:
-    original = (PROMPTS / prompt).read_text(encoding="utf-8")
-    assert line in original
-    text = original.replace(line, marked, 1)
+    original, text = prompt_with_marked_line(prompt, line, marked)
     assert [f.severity for f in alarms(text)] == [Severity.HIGH]
     assert sanitize(text, findings=findings(text)).text == original
 

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import emoji
 import pytest
 
 from detectors import sanitize
 from detectors.homoglyphs import HomoglyphDetector
-from detectors.model import Finding, Severity
+from detectors.model import Severity
 from tests.support.catalogues import msgstrs
+from tests.support.detector_findings import alarms_of, findings_of, read_prompt
 
 DETECTOR = HomoglyphDetector()
-PROMPTS = Path(__file__).resolve().parents[1] / "data" / "prompts"
-CLAUDE = (PROMPTS / "claude_code.txt").read_text(encoding="utf-8").splitlines()[0]
-CODEX = (PROMPTS / "codex.txt").read_text(encoding="utf-8").splitlines()[0]
-GEMINI = (PROMPTS / "gemini_cli.txt").read_text(encoding="utf-8").splitlines()[0]
+findings = partial(findings_of, DETECTOR)
+alarms = partial(alarms_of, DETECTOR)
+CLAUDE = read_prompt("claude_code.txt").splitlines()[0]
+CODEX = read_prompt("codex.txt").splitlines()[0]
+GEMINI = read_prompt("gemini_cli.txt").splitlines()[0]
 
 CYRILLIC_A = "\N{CYRILLIC SMALL LETTER A}"
 GREEK_OMICRON = "\N{GREEK SMALL LETTER OMICRON}"
-
-
-def findings(text: str) -> list[Finding]:
-    return list(DETECTOR.find(text))
-
-
-def alarms(text: str) -> list[Finding]:
-    return [f for f in findings(text) if f.severity >= Severity.MEDIUM]
 
 
 FLAG_CASES = [

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import emoji
 import pytest
 import unicodedata2
 
 from detectors import sanitize
-from detectors.model import Finding, Severity
+from detectors.model import Severity
 from detectors.normalization import NormalizationDetector
 from tests.support.catalogues import msgstrs
+from tests.support.detector_findings import alarms_of, findings_of, read_prompt
 
 DETECTOR = NormalizationDetector()
-PROMPTS = Path(__file__).resolve().parents[1] / "data" / "prompts"
-CLAUDE = (PROMPTS / "claude_code.txt").read_text(encoding="utf-8").splitlines()
+findings = partial(findings_of, DETECTOR)
+alarms = partial(alarms_of, DETECTOR)
+CLAUDE = read_prompt("claude_code.txt").splitlines()
 ACUTE = "\N{COMBINING ACUTE ACCENT}"
 FI = "\N{LATIN SMALL LIGATURE FI}"
 KELVIN = "\N{KELVIN SIGN}"
-
-
-def findings(text: str) -> list[Finding]:
-    return list(DETECTOR.find(text))
-
-
-def alarms(text: str) -> list[Finding]:
-    return [f for f in findings(text) if f.severity >= Severity.MEDIUM]
 
 
 FLAG_CASES = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -10,21 +10,15 @@ from hypothesis import strategies as st
 
 from detectors import sanitize, scan
 from detectors.digits import LookalikeDigitDetector
-from detectors.model import Finding, Severity
+from detectors.model import Severity
 from detectors.punctuation import LookalikePunctuationDetector, ascii_counterpart
 from detectors.spaces import LookalikeSpaceDetector
 from tests.support.catalogues import LANGUAGES, msgstrs
+from tests.support.detector_findings import PROMPTS, alarms_of, findings_of, prompt_with_marked_line, read_prompt
 
 DETECTOR = LookalikePunctuationDetector()
-PROMPTS = Path(__file__).resolve().parents[1] / "data" / "prompts"
-
-
-def findings(text: str) -> list[Finding]:
-    return list(DETECTOR.find(text))
-
-
-def alarms(text: str) -> list[Finding]:
-    return [f for f in findings(text) if f.severity >= Severity.MEDIUM]
+findings = partial(findings_of, DETECTOR)
+alarms = partial(alarms_of, DETECTOR)
 
 
 FLAG_CASES = [
@@ -185,16 +179,14 @@ def test_ascii_counterpart(ch: str, expected: str) -> None:
 def test_mark_injected_in_a_real_prompt_is_found(
     prompt: str, line: str, marked: str, codepoint: str, severity: Severity
 ) -> None:
-    original = (PROMPTS / prompt).read_text(encoding="utf-8")
-    assert line in original
-    text = original.replace(line, marked, 1)
+    original, text = prompt_with_marked_line(prompt, line, marked)
     assert [(f.codepoints, f.severity) for f in alarms(text)] == [([codepoint], severity)]
     assert sanitize(text, findings=findings(text)).text == original
 
 
 @pytest.mark.parametrize("prompt", sorted(p.name for p in PROMPTS.glob("*.txt")))
 def test_clean_real_prompts_raise_nothing(prompt: str) -> None:
-    assert alarms((PROMPTS / prompt).read_text(encoding="utf-8")) == []
+    assert alarms(read_prompt(prompt)) == []
 
 
 # --- real translations: Django's catalogues

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import pytest
 
 from detectors import sanitize
-from detectors.model import Finding, Severity
+from detectors.model import Severity
 from detectors.spaces import LookalikeSpaceDetector
 from tests.support.catalogues import LANGUAGES, msgstrs
+from tests.support.detector_findings import alarms_of, findings_of, prompt_with_marked_line
 
 DETECTOR = LookalikeSpaceDetector()
-PROMPTS = Path(__file__).resolve().parents[1] / "data" / "prompts"
+findings = partial(findings_of, DETECTOR)
+alarms = partial(alarms_of, DETECTOR)
 NBSP = "\N{NO-BREAK SPACE}"
 NNBSP = "\N{NARROW NO-BREAK SPACE}"
 THIN = "\N{THIN SPACE}"
 IDEOGRAPHIC = "\N{IDEOGRAPHIC SPACE}"
-
-
-def findings(text: str) -> list[Finding]:
-    return list(DETECTOR.find(text))
-
-
-def alarms(text: str) -> list[Finding]:
-    return [f for f in findings(text) if f.severity >= Severity.MEDIUM]
 
 
 FLAG_CASES = [
@@ -108,9 +102,7 @@ def test_typographic_uses_are_not_reported() -> None:
     ],
 )
 def test_space_injected_in_a_real_prompt_is_found_and_sanitized(prompt: str, line: str, marked: str) -> None:
-    original = (PROMPTS / prompt).read_text(encoding="utf-8")
-    assert line in original
-    text = original.replace(line, marked, 1)
+    original, text = prompt_with_marked_line(prompt, line, marked)
     (finding,) = alarms(text)
     assert text[finding.start:finding.end] == finding.text and finding.replacement == " "
     assert sanitize(text, findings=findings(text)).text == original

@@ -149,6 +149,14 @@ def gemini_case(marked: bool, tag: str = "") -> Case:
     return Case("gemini", "/v1beta/models/gemini-2.5-pro:generateContent", body, marks if marked else ())
 
 
+def codex_websocket_create(instructions: str, user_text: str) -> str:
+    """A ``response.create`` message as Codex sends it over the Responses API's WebSocket."""
+    return json.dumps({
+        "type": "response.create", "model": "gpt-5-codex", "instructions": instructions,
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": user_text}]}],
+    })
+
+
 CASES = {
     "anthropic-messages": anthropic_case,
     "openai-chat": openai_chat_case,

@@ -7,6 +7,7 @@ to the local fakes the tests name), and trusts the fake upstream's CA.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import ssl
@@ -16,6 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import websockets
 
 from addons.probe import stop_process
 
@@ -53,6 +56,17 @@ class Mitmdump:
 
     def console_text(self) -> str:
         return self.console.read_text(encoding="utf-8", errors="replace")
+
+    def websocket_reply(self, url: str, message: str) -> str | bytes:
+        """Open a WebSocket to ``url`` through this proxy, send ``message``, return the first reply."""
+
+        async def talk() -> str | bytes:
+            async with websockets.connect(url, proxy=self.proxy_url, ssl=self.client_ssl_context(),
+                                          open_timeout=10) as connection:
+                await connection.send(message)
+                return await asyncio.wait_for(connection.recv(), 10)
+
+        return asyncio.run(talk())
 
     def stop(self) -> None:
         stop_process(self.process)
