@@ -137,7 +137,8 @@ def _plausible_candidates(text: str, judged_until: Callable[[], int]) -> Iterato
         # In blocks: in a text made of invisible characters, each one is a candidate with a
         # dozen numpy temporaries of its own.
         for block_start in range(0, len(found), _BLOCK):
-            inner = found[block_start:block_start + _BLOCK]
+            # Chunk-relative int32 (half the memory); a block widens so that text offsets fit.
+            inner = found[block_start:block_start + _BLOCK].astype(np.intp)
             inner = inner[inner + context_low >= judged_until()]
             if len(inner) == 0:
                 continue
