@@ -261,7 +261,8 @@ def seed_windows(text: str, zeroed: bytes | None = None, heavy: bool | None = No
 def parse_candidate(text: str, start: int, end: int) -> DateMatch | None:
     """The `DateMatch` for the candidate ``text[start:end]``, or None if it is not a date or time."""
     raw = text[start:end]
-    for parser in (_numeric, _cjk, _named, _year_named, _slash_named, _after_month, _bare_time):
+    parsers = _NUMERIC_ONLY if _NUMERIC_ONLY_SHAPE.match(raw) is not None else _PARSERS
+    for parser in parsers:
         result = parser(text, start, raw)
         if result is not None:
             return result
@@ -497,12 +498,14 @@ def _slash_named(text: str, start: int, raw: str) -> DateMatch | None:
 
 
 def _after_month(text: str, start: int, raw: str) -> DateMatch | None:
+    match = _P_AFTER_MONTH.match(raw)   # first: cheaper than the search for a month name
+    if match is None:
+        return None
     before = _MONTH_BEFORE.search(text, max(0, start - 24), start)
     if before is None:
         return None
     style, month = _name_style(before["mon"], MONTHS)
-    match = _P_AFTER_MONTH.match(raw)
-    if style is None or match is None:
+    if style is None:
         return None
     day = digit_value(match["a"])
     year = digit_value(match["c"]) if match["c"] else None
@@ -545,6 +548,15 @@ def _bare_time(text: str, start: int, raw: str) -> DateMatch | None:
 def _weekday_before(text: str, start: int) -> str | None:
     before = _WEEKDAY_BEFORE.search(text, max(0, start - 12), start)
     return _name_style(before["wd"], WEEKDAYS)[0] if before else None
+
+
+# In order: the first parser that accepts a candidate decides it.
+_PARSERS = (_numeric, _cjk, _named, _year_named, _slash_named, _after_month, _bare_time)
+# An ASCII number followed by a date separator and a digit ("3.11.7", "2026-11-24") can only
+# be a numeric date: every other parser needs a space, a colon, a letter or 年 after the first
+# number. Most candidates in code are versions of this shape, so they skip six parsers.
+_NUMERIC_ONLY_SHAPE = re.compile(r"[0-9]+[-/.][0-9]")
+_NUMERIC_ONLY = (_numeric,)
 
 
 def zero_ascii_digits(text: str) -> str:
