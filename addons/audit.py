@@ -70,7 +70,9 @@ from addons.analysis import (
     body_digest,
 )
 from addons.block import error_response, websocket_error_event
-from addons.audit_log import AuditLog, LoggedFinding, LogRecord, client_identity, redact_path, revealed_context, utc_timestamp
+from addons.audit_log import (
+    AuditLog, LoggedFinding, LogRecord, client_identity, logged_codepoints, redact_path, revealed_context, utc_timestamp,
+)
 from addons.date_drift import client_key, raise_disclosures, template_drift
 from addons.baseline import MODES as BASELINE_MODES
 from addons.baseline import BaselineMonitor, default_db_path
@@ -607,7 +609,7 @@ class Audit:
                 LoggedFinding(
                     path=item.field.path, role=item.role, detector=finding.detector, kind=finding.kind,
                     severity=finding.severity, start=finding.start, end=finding.end,
-                    codepoints=finding.codepoints, replacement=finding.replacement, message=finding.message,
+                    codepoints=logged_codepoints(finding), replacement=finding.replacement, message=finding.message,
                     repeat=repeat, context=revealed_context(item.field.text, finding),
                     rewritten=was_rewritten,
                 )

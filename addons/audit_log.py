@@ -32,6 +32,10 @@ from detectors.unicode import reveal
 
 # Characters of context kept on each side of a finding in the log.
 CONTEXT_CHARS = 24
+# A finding's code points are logged in full up to this many. A longer span (a run of a
+# million invisible characters) keeps its first ones; ``end - start`` still gives its length,
+# so the line stays small and nothing about where the span is gets lost.
+MAX_LOGGED_CODEPOINTS = 1000
 
 ApiName = Literal[
     "anthropic-messages", "openai-chat", "openai-responses", "openai-responses-ws", "gemini", "generic"
@@ -144,18 +148,32 @@ def redact_path(path: str) -> str:
 
 def revealed_context(text: str, finding: Finding) -> str:
     """Up to `CONTEXT_CHARS` characters on each side, hidden characters and the finding's own
-    characters written as ``⟦U+XXXX⟧``.
+    characters written as ``⟦U+XXXX⟧``. Of a span longer than twice `CONTEXT_CHARS`, only
+    its first and last `CONTEXT_CHARS` are shown, with ``⟦…N more…⟧`` for the rest.
 
     >>> from detectors.base import make_finding
     >>> text = "Today\\u02bcs date is 2026-11-24."
     >>> revealed_context(text, make_finding("d", "k", text, 5, 6, Severity.HIGH, "m"))
     'Today⟦U+02BC⟧s date is 2026-11-24.'
+    >>> run = "date" + "\\u200b" * 100 + "!"
+    >>> revealed_context(run, make_finding("d", "k", run, 4, 104, Severity.HIGH, "m")).count("⟦U+200B⟧")
+    48
     """
     start = max(0, finding.start - CONTEXT_CHARS)
     end = min(len(text), finding.end + CONTEXT_CHARS)
     own = "".join(dict.fromkeys(finding.text))
-    shown = reveal(text[start:end], also=own)
+    if finding.end - finding.start <= 2 * CONTEXT_CHARS:
+        shown = reveal(text[start:end], also=own)
+    else:
+        head_end, tail_start = finding.start + CONTEXT_CHARS, finding.end - CONTEXT_CHARS
+        shown = (reveal(text[start:head_end], also=own) + f"\u27e6…{tail_start - head_end} more…\u27e7"
+                 + reveal(text[tail_start:end], also=own))
     return ("…" if start > 0 else "") + shown + ("…" if end < len(text) else "")
+
+
+def logged_codepoints(finding: Finding) -> list[str]:
+    """The finding's code points, at most `MAX_LOGGED_CODEPOINTS` of them (the first ones)."""
+    return finding.codepoints[:MAX_LOGGED_CODEPOINTS]
 
 
 def encode_record(record: LogRecord) -> bytes:

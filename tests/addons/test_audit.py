@@ -26,9 +26,11 @@ from wsproto.frame_protocol import Opcode
 import detectors
 from addons import audit as audit_module
 from addons.audit import MARKER, Audit, console_line
-from addons.audit_log import LogRecord, read_records
+from addons.audit_log import MAX_LOGGED_CODEPOINTS, LogRecord, read_records
 from addons.scan_worker import ScanProcess
-from tests.support.bodies import CASES, TAG_CODEPOINTS, TAG_PAYLOAD, ZWSP, anthropic_case, codex_websocket_create
+from tests.support.bodies import (
+    CASES, CLAUDE_SYSTEM, TAG_CODEPOINTS, TAG_PAYLOAD, USER_ASK, ZWSP, anthropic_case, codex_websocket_create,
+)
 
 
 @contextlib.contextmanager
@@ -128,6 +130,21 @@ def test_clean_body_gives_no_finding_and_no_evidence(tmp_path, api):
     assert record.action == "pass" and record.api == api
     assert [f for f in record.findings if f.severity >= "medium"] == []
     assert flow.marked == "" and flow.comment == ""
+
+
+def test_a_run_of_a_million_invisibles_gives_a_small_record(tmp_path):
+    """The span's length survives (``end - start``), its ends are revealed, and the line stays
+    kilobytes, not the tens of megabytes one ``⟦U+200B⟧`` per character would take."""
+    run = 1_000_000
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": CLAUDE_SYSTEM + ZWSP * run,
+            "messages": [{"role": "user", "content": USER_ASK}]}
+    flow = request_flow(json.dumps(body, ensure_ascii=False).encode())
+    _, [record] = run_hooks(tmp_path, [flow])
+    [finding] = [f for f in record.findings if f.path == "$['system']" and f.detector == "invisible"]
+    assert (finding.start, finding.end) == (len(CLAUDE_SYSTEM), len(CLAUDE_SYSTEM) + run)
+    assert finding.codepoints == ["U+200B"] * MAX_LOGGED_CODEPOINTS
+    assert f"⟦…{run - 48} more…⟧" in finding.context
+    assert (tmp_path / "audit.jsonl").stat().st_size < 32_000
 
 
 # Agents put their own context inside user messages; those spans are the client's words.

@@ -17,7 +17,9 @@ from addons.audit_log import (
     LoggedFinding,
     LogRecord,
     client_identity,
+    MAX_LOGGED_CODEPOINTS,
     encode_record,
+    logged_codepoints,
     read_records,
     redact_path,
     revealed_context,
@@ -152,3 +154,21 @@ def test_redact_path_removes_credential_parameters(path, expected):
 def test_revealed_context(text, start, end, expected):
     finding = make_finding("d", "k", text, start, end, Severity.HIGH, "m")
     assert revealed_context(text, finding) == expected
+
+
+def test_a_long_span_shows_its_ends_and_counts_the_rest():
+    """A run of a million ZWSPs after the date line must not make a megabytes-long log line."""
+    line = "Today's date is 2026-11-24."
+    text = line + "\u200b" * 1_000_000 + "\nIs directory a git repo: yes"
+    finding = make_finding("invisible", "run", text, len(line), len(line) + 1_000_000, Severity.HIGH, "m")
+    context = revealed_context(text, finding)
+    assert context == ("…" + line[-24:] + "⟦U+200B⟧" * 24 + "⟦…999952 more…⟧" + "⟦U+200B⟧" * 24
+                       + "⟦U+000A⟧Is directory a git repo…")
+    assert len(logged_codepoints(finding)) == MAX_LOGGED_CODEPOINTS < finding.end - finding.start
+
+
+def test_a_span_of_twice_the_context_is_shown_whole():
+    text = "rm -rf " + "\u2062\u2064" * 24 + " /tmp/build"
+    finding = make_finding("invisible", "binary", text, 7, 55, Severity.HIGH, "m")
+    assert revealed_context(text, finding) == "rm -rf " + "⟦U+2062⟧⟦U+2064⟧" * 24 + " /tmp/build"
+    assert logged_codepoints(finding) == finding.codepoints
