@@ -78,15 +78,21 @@ class CharIndex:
     def __init__(self, text: str, table: TriggerTable) -> None:
         self._offsets: dict[int, list[np.ndarray]] = {family: [] for family in table.listed}
         offset_type = np.int32 if len(text) < 1 << 31 else np.int64
+        listed_bits = sum(1 << family for family in table.listed)
         seen = 0
         for low, high in chunks(len(text)):
             flags = lookup(text[low:high], table.table)
             in_chunk = int(np.bitwise_or.reduce(flags))
             seen |= in_chunk
+            if not in_chunk & listed_bits:
+                continue
+            # One pass for all listed families, then each family among those few offsets.
+            found = np.flatnonzero(flags & np.uint16(listed_bits))
+            found_flags = flags[found]
+            found = found.astype(offset_type) + offset_type(low)
             for family in table.listed:
                 if in_chunk >> family & 1:
-                    found = np.flatnonzero(flags & np.uint16(1 << family)).astype(offset_type)
-                    self._offsets[family].append(found + offset_type(low))
+                    self._offsets[family].append(found[found_flags & np.uint16(1 << family) != 0])
         self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
 
     def candidates(self, family: int) -> Iterator[int]:
@@ -169,9 +175,26 @@ def chunks(length: int, size: int = _CHUNK) -> Iterator[tuple[int, int]]:
         yield low, min(length, low + size)
 
 
+def code_points(text: str) -> np.ndarray:
+    """``ord(ch)`` for each character of ``text`` (lone surrogates included), as uint16 when
+    every character fits, else uint32.
+
+    UTF-16 of text without astral characters (most text) is one code unit per character and
+    costs about a copy; UTF-32 widens every character and costs several times more. Where
+    UTF-16 comes out longer than one unit per character, it wrote surrogate pairs: UTF-32 then.
+
+    >>> code_points("a\\u00e9\\u4e2d").dtype, code_points("a\\U0001f600\\ud800").tolist()
+    (dtype('uint16'), [97, 128512, 55296])
+    """
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) == 2 * len(text):
+        return np.frombuffer(units, dtype=np.uint16)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def lookup(text: str, table: np.ndarray) -> np.ndarray:
     """``table[ord(ch)]`` for each character of ``text`` (lone surrogates included)."""
-    return table[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+    return np.take(table, code_points(text))   # take: the same values, faster than fancy indexing
 
 
 def positions_by_bit(text: str, table: np.ndarray, bits: Sequence[int]) -> list[np.ndarray]:
