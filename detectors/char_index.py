@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from detectors.unicode import Ranges
+from detectors.unicode import Ranges, bmp_units
 
 _CODE_SPACE = 0x110000
 # Characters per numpy pass: 4 bytes each for the code points, 2 for their flags.
@@ -180,14 +180,13 @@ def code_points(text: str) -> np.ndarray:
     every character fits, else uint32.
 
     UTF-16 of text without astral characters (most text) is one code unit per character and
-    costs about a copy; UTF-32 widens every character and costs several times more. Where
-    UTF-16 comes out longer than one unit per character, it wrote surrogate pairs: UTF-32 then.
+    costs about a copy; UTF-32 widens every character and costs several times more.
 
     >>> code_points("a\\u00e9\\u4e2d").dtype, code_points("a\\U0001f600\\ud800").tolist()
     (dtype('uint16'), [97, 128512, 55296])
     """
-    units = text.encode("utf-16-le", "surrogatepass")
-    if len(units) == 2 * len(text):
+    units = bmp_units(text)
+    if units is not None:
         return np.frombuffer(units, dtype=np.uint16)
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 

@@ -23,7 +23,7 @@ import unicodedata2
 
 from detectors import _tables
 from detectors.char_index import membership_table, positions_by_bit, runs
-from detectors.unicode import char_class, char_name
+from detectors.unicode import char_class, char_name, has_astral
 
 # Spec lists from issue 6 (look-alikes of the three ASCII date/time separators).
 DASH_LOOKALIKES = "\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d"
@@ -587,7 +587,7 @@ def line_pattern(line: str) -> re.Pattern[str]:
     """The cheapest candidate pattern that is exact for ``line`` (see `unicode_plan`)."""
     if line.isascii():
         return ASCII_CANDIDATE
-    return CANDIDATE if max(line) > "\uffff" else BMP_CANDIDATE
+    return CANDIDATE if has_astral(line) else BMP_CANDIDATE
 
 
 def may_hold_lookalike(text: str) -> bool:
@@ -598,7 +598,7 @@ def may_hold_lookalike(text: str) -> bool:
     >>> may_hold_lookalike("\u5e74\u6708\u65e5 INFO"), may_hold_lookalike("\u5e74\uff10")
     (False, True)
     """
-    return not text.isascii() and (max(text) > "\uffff" or _LOOKALIKE_OR_DIGIT.search(text) is not None)
+    return not text.isascii() and (has_astral(text) or _LOOKALIKE_OR_DIGIT.search(text) is not None)
 
 
 _ZERO_TABLE = bytes.maketrans(b"123456789", b"000000000")

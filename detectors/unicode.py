@@ -52,6 +52,22 @@ def in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
     return index >= 0 and ranges[index][0] <= cp <= ranges[index][1]
 
 
+def bmp_units(text: str) -> bytes | None:
+    """UTF-16-LE of ``text`` when it is one code unit per character (no astral character;
+    lone surrogates count as one, as in ``str``), else None. About the cost of a copy.
+
+    >>> bmp_units("a\\u4e2d"), bmp_units("a\\U0001f600")
+    (b'a\\x00-N', None)
+    """
+    units = text.encode("utf-16-le", "surrogatepass")
+    return units if len(units) == 2 * len(text) else None
+
+
+def has_astral(text: str) -> bool:
+    """Whether ``text`` holds a character beyond U+FFFF; much cheaper than ``max(text)``."""
+    return bmp_units(text) is None
+
+
 def codepoint(ch: str) -> str:
     """``"U+XXXX"``, at least four upper-case hex digits.
 
@@ -168,5 +184,5 @@ def reveal(text: str, also: str = "") -> str:
     >>> reveal("a\\u200bb\\tc \\U000e0041")
     'a⟦U+200B⟧b⟦U+0009⟧c ⟦U+E0041⟧'
     """
-    pattern = _hidden_pattern(also, bool(text) and max(text) > "\uffff")
+    pattern = _hidden_pattern(also, has_astral(text))
     return pattern.sub(lambda m: f"\u27e6{codepoint(m.group())}\u27e7", text)
