@@ -23,10 +23,8 @@ from mitmproxy.net import encoding
 from addons.policy import Rewrite
 from addons.shapes import TextField
 from addons.splice import splice
-from detectors import Finding, SanitizeStep, Severity, sanitize, scan
+from detectors import Finding, Severity, sanitize
 
-# Rewrite-and-rescan rounds per string; two suffice for every case we know, the rest is a bound.
-MAX_ROUNDS = 8
 # Rewritten strings remembered across requests (each entry holds the string and its result).
 SETTLED_STRINGS = 256
 
@@ -93,14 +91,11 @@ def _settle_remembered(key: _SettleKey) -> tuple[str, tuple[Finding, ...]]:
 
 def _settle(rewrite: Rewrite) -> tuple[str, list[Finding]]:
     """The string with the planned findings applied, then rescanned and rewritten again until
-    nothing the policy accepts is left; and every finding applied, in the original's offsets.
-
-    Detectors judge a character by its neighbours, so rewriting one mark can raise another:
-    ``p\u0430ssword\u02bcclaude`` has a Cyrillic a (U+0430) that hides the English word around the
-    modifier apostrophe until it becomes ``a``. Without a second round, sanitizing the
-    forwarded body again would still change it.
+    nothing the policy accepts is left (`detectors.sanitize`); and every finding applied, in
+    the original's offsets.
 
     >>> from addons.shapes import Role, TextField
+    >>> from detectors import scan
     >>> text = "p\u0430ssword\u02bcclaude"
     >>> alarms = tuple(f for f in scan(text) if f.severity >= Severity.MEDIUM)
     >>> [f.kind for f in alarms]
@@ -109,46 +104,10 @@ def _settle(rewrite: Rewrite) -> tuple[str, list[Finding]]:
     >>> new, [(f.kind, f.start, f.end) for f in applied]
     ("password'claude", [('homoglyph', 1, 2), ('modifier-letter-apostrophe', 8, 9)])
     """
-    text = rewrite.field.text
-    findings: Sequence[Finding] = rewrite.findings
-    rounds: list[list[SanitizeStep]] = []
-    applied: list[Finding] = []
-    for _ in range(MAX_ROUNDS):
-        # The policy already applied the threshold; INFO lets every finding it chose through.
-        result = sanitize(text, Severity.INFO, findings=findings)
-        if result.text == text:
-            break
-        applied.extend(_in_original(finding, rounds) for finding in result.applied)
-        rounds.append(list(result.steps))
-        text = result.text
-        findings = [f for f in scan(text) if rewrite.accepts(_in_original(f, rounds))]
-        if not findings:
-            break
-    return text, applied
-
-
-def _in_original(finding: Finding, rounds: Sequence[Sequence[SanitizeStep]]) -> Finding:
-    """``finding`` (offsets in the text after ``rounds``) with offsets in the original text."""
-    if not rounds:
-        return finding
-    start, end = finding.start, finding.end
-    for steps in reversed(rounds):
-        start, end = _back(start, steps, at_end=False), _back(end, steps, at_end=True)
-    return finding.model_copy(update={"start": start, "end": max(start, end)})
-
-
-def _back(position: int, steps: Sequence[SanitizeStep], *, at_end: bool) -> int:
-    """Where ``position`` of the rewritten text was before ``steps`` (sorted, non-overlapping)."""
-    delta = 0
-    for step in steps:
-        start_now = step.start + delta
-        end_now = start_now + len(step.replacement)
-        if position < start_now or (at_end and position == start_now):
-            break
-        if position < end_now or (at_end and position == end_now):
-            return step.end if at_end else step.start
-        delta += len(step.replacement) - (step.end - step.start)
-    return position - delta
+    # The policy already applied the threshold to the planned findings; INFO lets them all
+    # through, and `accepts` judges what the rescans find.
+    result = sanitize(rewrite.field.text, Severity.INFO, findings=rewrite.findings, accept=rewrite.accepts)
+    return result.text, result.applied
 
 
 def encode_body(decoded: bytes, content_encoding: str | None) -> bytes:

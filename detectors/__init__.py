@@ -12,14 +12,13 @@ registry, in priority order (an earlier detector wins a tie on the very same spa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Sequence
 
 from detectors._tables import UNICODE_VERSION
 from detectors.base import Detector, make_finding
 from detectors.char_index import TriggerTable
 from detectors.model import Finding, Severity
+from detectors.sanitizing import SanitizeResult, SanitizeStep, replay, sanitize
 
 __all__ = [
     "DEFAULT_DETECTORS",
@@ -76,77 +75,6 @@ def _deduplicate(findings: list[Finding]) -> list[Finding]:
         if key not in best or finding.severity > best[key].severity:
             best[key] = finding
     return sorted(best.values(), key=lambda f: (f.start, f.end))
-
-
-class SanitizeStep(BaseModel):
-    """One rewrite, replayable on the original text: ``text[start:end]`` -> ``replacement``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    start: int
-    end: int
-    original: str
-    replacement: str
-    reason: str
-
-
-class SanitizeResult(BaseModel):
-    """What `sanitize` wrote, which findings it applied, and the steps that replay it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    applied: list[Finding]
-    steps: list[SanitizeStep]
-
-
-def sanitize(
-    text: str,
-    min_severity: Severity | str = Severity.MEDIUM,
-    findings: Iterable[Finding] | None = None,
-) -> SanitizeResult:
-    """Rewrite the spans of findings at or above ``min_severity`` that have a replacement.
-
-    Only characters inside applied spans change. Where spans overlap, the earlier (then the
-    longer) one wins and the other is left for the evidence only.
-    """
-    threshold = Severity.parse(min_severity)
-    candidates = scan(text) if findings is None else list(findings)
-    chosen = sorted(
-        (f for f in candidates if f.replacement is not None and f.severity >= threshold and f.end > f.start),
-        key=lambda f: (f.start, -(f.end - f.start)),
-    )
-    applied: list[Finding] = []
-    steps: list[SanitizeStep] = []
-    cursor = 0
-    for finding in chosen:
-        if finding.start < cursor:
-            continue
-        applied.append(finding)
-        steps.append(
-            SanitizeStep.model_construct(
-                start=finding.start, end=finding.end, original=text[finding.start:finding.end],
-                replacement=finding.replacement, reason=f"{finding.detector}/{finding.kind}",
-            )
-        )
-        cursor = finding.end
-    return SanitizeResult.model_construct(text=replay(text, steps), applied=applied, steps=steps)
-
-
-def replay(text: str, steps: Sequence[SanitizeStep]) -> str:
-    """Apply non-overlapping ``steps`` (in original offsets) to ``text``.
-
-    >>> replay("a\\u200bb", [SanitizeStep(start=1, end=2, original="\\u200b", replacement="", reason="x")])
-    'ab'
-    """
-    pieces: list[str] = []
-    cursor = 0
-    for step in sorted(steps, key=lambda s: s.start):
-        pieces.append(text[cursor:step.start])
-        pieces.append(step.replacement)
-        cursor = step.end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
 
 
 # Last, so that detector modules can import `detectors.base` and friends while the
