@@ -378,6 +378,43 @@ _KEYCAP_BASES = frozenset("0123456789#*")
 _KEYCAP = "\N{COMBINING ENCLOSING KEYCAP}"
 
 
+def is_greek_symbol(ch: str) -> bool:
+    """Whether ``ch`` is a lower-case Greek letter that science and mathematics use as a symbol.
+
+    Alone or before a hyphen it is that symbol ("\u03b1 = 0.05", "\u03b1-helix"), not a disguised
+    Latin letter; omicron, the classic stand-in for "o", is never one.
+
+    >>> is_greek_symbol("\u03b1"), is_greek_symbol("\u03bf"), is_greek_symbol("a")
+    (True, False, False)
+    """
+    return ch in _GREEK_SYMBOLS
+
+
+def is_standalone_symbol(text: str, index: int) -> bool:
+    """Whether the symbol, punctuation or number at ``text[index]`` is a glyph of its own: one
+    that no script claims (Script_Extensions Common or Inherited), standing between spaces or
+    at the start of a line before a space.
+
+    There it is what it shows, not a disguised ASCII character: a breadcrumb or test-path
+    separator ("CurrencyInput \u203a rejects"), a shell prompt ("\u276f npm test"), a bullet
+    ("\u2043 item"), a table's column rule ("Name \u2502 Value"), an operator ("a \u2217 b"), a
+    Roman numeral. A danda or a Hebrew paseq belongs to its script's text and means nothing
+    alone in ASCII text.
+
+    >>> is_standalone_symbol("CurrencyInput \u203a rejects", 14), is_standalone_symbol("\u2043 item", 0)
+    (True, True)
+    >>> is_standalone_symbol("<example\u203a", 8), is_standalone_symbol("a \u05d9 b", 2), is_standalone_symbol("a \u0964 b", 2)
+    (False, False, False)
+    """
+    if not 0 <= index < len(text) or unicodedata2.category(text[index])[0] not in "PSN":
+        return False
+    if script_extensions(text[index]) - {"Common", "Inherited"}:
+        return False
+    before = text[index - 1] if index > 0 else "\n"
+    after = text[index + 1] if index + 1 < len(text) else "\n"
+    return (before.isspace() and after.isspace()) or (before == "\n" and after == " ")
+
+
 def is_greek_symbol_prefix(word: str, index: int) -> bool:
     """Whether the Greek letter at ``word[index]`` is a symbol prefixed to a short Latin subscript.
 
@@ -398,14 +435,21 @@ def is_ipa_transcription(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is a phonetic transcription between slashes or brackets.
 
     Dictionaries and linguistics write pronunciations as "/\\u02c8\\u0261\\u028ad/" or "[\\u0251\\u02d0]";
-    IPA letters such as U+0261 SCRIPT G and U+0251 ALPHA are the right ones there.
+    IPA letters such as U+0261 SCRIPT G and U+0251 ALPHA are the right ones there. A slash
+    glued to a word or another slash on its outer side makes a path ("/home/alice/pro\\u0237ects/"),
+    not a transcription.
 
     >>> is_ipa_transcription("say /\\u0261od/ now", 5, 8), is_ipa_transcription("a \\u0261ood day", 2, 6)
     (True, False)
+    >>> is_ipa_transcription("/home/alice/pro\\u0237ects/billing", 12, 20)
+    False
     """
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    return before in ("/", "[") and before != "" and after in ("/", "]") and after != ""
+    if not (before in ("/", "[") and before != "" and after in ("/", "]") and after != ""):
+        return False
+    outside = text[start - 2:start - 1] + text[end + 1:end + 2]
+    return not any(ch.isalnum() or ch in "/_-." for ch in outside)
 
 
 def is_keycap_sequence(text: str, index: int) -> bool:
@@ -455,16 +499,22 @@ _ENGLISH_WORDS = re.compile(
 _ENGLISH_REACH = 200
 
 
-def is_english_context(text: str, start: int, end: int) -> bool:
+def is_english_context(text: str, start: int, end: int, across_lines: bool = False) -> bool:
     """Whether the line around ``text[start:end]`` holds English function words ("the", "you"...).
 
     A dotless i or a decomposed accent is normal in a Turkish or Esperanto word ("kullan\\u0131c\\u0131",
     "a\\u016dgusto", often alone in a UI string) but has no use in an English sentence, where it can
-    only be a mark. Looks up to 200 characters each side on the same line.
+    only be a mark. Looks up to 200 characters each side on the same line; ``across_lines``
+    also over line breaks, for the headings and list items of an English document.
 
     >>> is_english_context("Open the f\\u0131le now", 9, 13), is_english_context("Sunucu hatas\\u0131", 7, 14)
     (True, False)
+    >>> is_english_context("Read the rules.\\n# Tool usage pol\\u0131cy", 32, 37, across_lines=True)
+    True
     """
-    low, _ = window(text, start, _ENGLISH_REACH)
-    _, high = window(text, max(start, end - 1), _ENGLISH_REACH)
+    if across_lines:
+        low, high = max(0, start - _ENGLISH_REACH), min(len(text), end + _ENGLISH_REACH)
+    else:
+        low, _ = window(text, start, _ENGLISH_REACH)
+        _, high = window(text, max(start, end - 1), _ENGLISH_REACH)
     return _ENGLISH_WORDS.search(text, low, high) is not None

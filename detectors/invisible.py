@@ -3,9 +3,11 @@
 Zero-width space and joiners, word joiner and invisible operators, misplaced BOM, Mongolian
 vowel separator, combining grapheme joiner, Hangul fillers, braille blank, soft hyphen,
 deprecated format characters, interlinear annotation, shorthand and musical format
-controls. One alone is ``medium``; a run of 8 or more built from 2-6 distinct characters
-(the alphabet of zero-width steganography tools) is one ``high`` finding with the decoded
-payload.
+controls, and every other format or default-ignorable character (U+0600 ARABIC NUMBER SIGN,
+U+070F SYRIAC ABBREVIATION MARK, the Egyptian hieroglyph format controls, U+17B4/U+17B5
+KHMER VOWEL INHERENT AQ/AA) outside the text of its own script. One alone is ``medium``; a
+run of 8 or more built from 2-6 distinct characters (the alphabet of zero-width
+steganography tools) is one ``high`` finding with the decoded payload.
 
 Left alone, because they do real work: ZWJ inside emoji ZWJ sequences, ZWNJ/ZWJ shaping a
 joining or Indic script, a BOM at the very start of the text, U+200B between words of
@@ -25,6 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import numpy as np
+import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
@@ -40,6 +43,7 @@ from detectors.exemptions import (
 )
 from detectors.neighbourhood import script_ranges, window
 from detectors.model import Finding, Severity
+from detectors.split_pattern import merged
 from detectors.unicode import char_class, describe, describe_all, script_extensions
 
 # The characters issue 3 names for this channel (U+061C is judged by `detectors.bidi`).
@@ -50,7 +54,29 @@ INVISIBLE_RANGES = (
 )
 # LRM and RLM are reported here only as members of an encoding run (zwsp-steg uses them).
 _BIDI_MARKS = frozenset("\N{LEFT-TO-RIGHT MARK}\N{RIGHT-TO-LEFT MARK}")
-_CANDIDATES = char_class(INVISIBLE_RANGES, [(0x200E, 0x200F)])
+# Format and default-ignorable characters that other detectors own: bidi controls and ALM
+# (`detectors.bidi`), tag characters, variation selectors.
+_OWNED_ELSEWHERE = (
+    (0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069), (0xE0000, 0xE007F),
+    *_tables.VARIATION_SELECTOR,
+)
+
+
+def _script_format_ranges() -> list[tuple[int, int]]:
+    """Every other assigned format (Cf) or default-ignorable character: the ones a script's own
+    text uses, such as U+0600 ARABIC NUMBER SIGN before a number, U+070F SYRIAC ABBREVIATION
+    MARK, the Egyptian hieroglyph format controls and U+17B4/U+17B5 KHMER VOWEL INHERENT AQ/AA.
+    Outside that script's text they show nothing, or a box, and carry a mark."""
+    claimed = [*INVISIBLE_RANGES, *_OWNED_ELSEWHERE, *_tables.UNASSIGNED]
+    return merged({
+        cp for low, high in [*_tables.FORMAT, *_tables.DEFAULT_IGNORABLE] for cp in range(low, high + 1)
+        if not any(start <= cp <= end for start, end in claimed)
+    })
+
+
+SCRIPT_FORMAT_RANGES = _script_format_ranges()
+_SCRIPT_FORMAT = re.compile(f"[{char_class(SCRIPT_FORMAT_RANGES)}]")
+_CANDIDATES = char_class(INVISIBLE_RANGES, SCRIPT_FORMAT_RANGES, [(0x200E, 0x200F)])
 
 
 def _intersect(left: tuple[tuple[int, int], ...], right: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -96,7 +122,7 @@ _NEIGHBOUR_TABLE = (
     | membership_table(_tables.EXTENDED_PICTOGRAPHIC).astype(np.uint8) * _PICTOGRAPH_BIT
     | membership_table(_SHAPING_RANGES).astype(np.uint8) * _SHAPING_BIT
     | membership_table(_WORD_BREAK_RANGES).astype(np.uint8) * _WORD_BREAK_BIT
-    | membership_table([*INVISIBLE_RANGES, (0x200E, 0x200F)]).astype(np.uint8) * _CANDIDATE_BIT
+    | membership_table([*INVISIBLE_RANGES, *SCRIPT_FORMAT_RANGES, (0x200E, 0x200F)]).astype(np.uint8) * _CANDIDATE_BIT
 )
 _BLOCK = 1024  # a block's offsets are a list of Python ints while its candidates are judged
 _CHUNK = 1 << 14  # small: in a text of invisible characters, every one is a candidate
@@ -272,6 +298,16 @@ def _between_mongolian(text: str, index: int) -> bool:
     )
 
 
+def _own_script_nearby(text: str, index: int) -> bool:
+    """Whether a letter, mark or digit of the script ``text[index]`` belongs to stands near it."""
+    own = script_extensions(text[index]) - {"Common", "Inherited"}
+    low, high = window(text, index)
+    return any(
+        own & script_extensions(ch)
+        for ch in text[low:high] if ch != text[index] and (ch.isalnum() or unicodedata2.category(ch)[0] == "M")
+    )
+
+
 def _word_length(text: str, index: int) -> int:
     left = _SOFT_HYPHENATED_WORD.match(text[max(0, index - 40):index][::-1]).group()
     right = _SOFT_HYPHENATED_WORD.match(text, index + 1, index + 41).group()
@@ -286,7 +322,7 @@ class InvisibleDetector:
     name: ClassVar[str] = "invisible"
     ascii_relevant: ClassVar[bool] = False
     # Without one of these characters the detector reports nothing (see detectors.char_index).
-    triggers: ClassVar[list[tuple[int, int]]] = sorted([*INVISIBLE_RANGES, (0x200E, 0x200F)])
+    triggers: ClassVar[list[tuple[int, int]]] = sorted([*INVISIBLE_RANGES, *SCRIPT_FORMAT_RANGES, (0x200E, 0x200F)])
 
     def find(self, text: str) -> Iterator[Finding]:
         dynamic_lines: dict[int, bool] = {}
@@ -378,6 +414,10 @@ class InvisibleDetector:
         elif ch == _BRAILLE_BLANK:
             kind = "braille-blank"
             if _is_braille_space(text, index, index + 1):
+                return None
+        elif _SCRIPT_FORMAT.match(ch):
+            kind = "format-character"
+            if _own_script_nearby(text, index):
                 return None
         elif ch == "\u00ad":
             kind = "soft-hyphen"

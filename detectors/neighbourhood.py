@@ -14,14 +14,43 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import unicodedata2
 
 from detectors import _tables
+from detectors.char_index import chunks, lookup, membership_table
 from detectors.context import is_dynamic_line
 from detectors.unicode import char_class, script_extensions
 
 DEFAULT_RADIUS = 24
 DYNAMIC_REACH = 80
+
+# UTS #39 confusables whose prototype is one printable ASCII character other than the space:
+# character -> the ASCII character it passes for.
+ASCII_LOOK_ALIKES: dict[str, str] = {chr(cp): p for cp, p in _tables.CONFUSABLE_ASCII.items() if len(p) == 1}
+# U+2013 EN DASH is how typeset prose and CLDR's interval formats ("12:12\u201316:16") write
+# ranges and compounds: ordinary typography, not a disguised hyphen.
+TYPOGRAPHIC_RANGE_DASH = "\u2013"
+
+
+def _punctuation_look_alikes() -> dict[str, str]:
+    """The look-alikes of ASCII punctuation and symbols, but full-width forms (CJK's own
+    punctuation, judged by `detectors.punctuation`), emoji (a pictograph such as U+2795 HEAVY
+    PLUS SIGN is drawn as an emoji, not as "+") and the typographic range dash."""
+    return {
+        ch: p for ch, p in ASCII_LOOK_ALIKES.items()
+        if not p.isalnum() and ch != TYPOGRAPHIC_RANGE_DASH
+        and not any(low <= ord(ch) <= high for table in (_tables.FULLWIDTH_ASCII, _tables.EXTENDED_PICTOGRAPHIC) for low, high in table)
+    }
+
+
+PUNCTUATION_LOOK_ALIKES = _punctuation_look_alikes()
+# Letters that pass for ASCII punctuation (Hebrew yod for ', Canadian syllabics for < and >):
+# word-based rules let them end a word as the punctuation they imitate would, so that
+# sanitizing one never regroups the word beside it.
+PUNCTUATION_LETTERS = sorted(
+    (ord(ch), ord(ch)) for ch in PUNCTUATION_LOOK_ALIKES if unicodedata2.category(ch).startswith("L")
+)
 
 
 def window(text: str, index: int, radius: int = DEFAULT_RADIUS) -> tuple[int, int]:
@@ -52,10 +81,10 @@ def script_ranges(names: Iterable[str]) -> tuple[tuple[int, int], ...]:
     )
 
 
-def _without(ranges: Iterable[tuple[int, int]], removed: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def without_ranges(ranges: Iterable[tuple[int, int]], removed: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """``ranges`` minus ``removed`` (both sorted, inclusive).
 
-    >>> _without([(0, 10)], [(0, 2), (5, 5)])
+    >>> without_ranges([(0, 10)], [(0, 2), (5, 5)])
     [(3, 4), (6, 10)]
     """
     result: list[tuple[int, int]] = []
@@ -72,16 +101,20 @@ def _without(ranges: Iterable[tuple[int, int]], removed: Iterable[tuple[int, int
 
 
 # Letters outside ASCII, less those that are themselves look-alike marks (modifier-letter
-# apostrophes, full-width Latin letters): a mark must not make its own neighbourhood "non-ASCII",
-# or sanitizing one mark would change how the next one is judged.
+# apostrophes, full-width Latin letters, the letters UTS #39 says pass for ASCII): a mark must
+# not make its own neighbourhood "non-ASCII", or sanitizing one mark would change how the next
+# one is judged. Real Cyrillic, Greek or Hebrew prose holds plenty of letters that look like
+# nothing in ASCII.
 _MARK_LETTERS = ((0x00, 0x7F), (0x02B9, 0x02B9), (0x02BB, 0x02BC), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
-_NON_ASCII_LETTER = re.compile(f"[{char_class(_without(_tables.LETTER, _MARK_LETTERS))}]")
+_CONTEXT_RANGES = without_ranges(_tables.LETTER, sorted([*_MARK_LETTERS, *((ord(ch), ord(ch)) for ch in ASCII_LOOK_ALIKES)]))
+_NON_ASCII_LETTER = re.compile(f"[{char_class(_CONTEXT_RANGES)}]")
 _ALNUM = re.compile(r"[^\W_]")
 
 # Punctuation that typeset prose uses instead of its ASCII stand-ins: dashes, curly quotes,
 # ellipsis, guillemets, arrows. Text that holds them is typographic, not "plain ASCII".
-# U+2018/U+2019 are left out: they are marks themselves when the text around uses U+0027.
-_TYPOGRAPHIC = re.compile("[\u2013\u2014\u201c\u201d\u201e\u2026\u00ab\u00bb\u2039\u203a\u2190-\u21ff]")
+# U+2018/U+2019 and the single guillemets U+2039/U+203A are left out: they are marks themselves
+# when the text around uses U+0027, < and >, and sanitize may rewrite them.
+_TYPOGRAPHIC = re.compile("[\u2013\u2014\u201c\u201d\u201e\u2026\u00ab\u00bb\u2190-\u21ff]")
 
 
 def _fold_table() -> dict[int, str]:
@@ -98,6 +131,9 @@ def _fold_table() -> dict[int, str]:
     for ch in "\u2019\u2018\u02bc\u02b9\u02bb\u2032\u00b4\u2010\u2011\u2012\u2212\ufe63\u2215\u2044\u29f8\u2236\ua789\u037e\u2024":
         folded = unicodedata2.normalize("NFKC", ch)
         table[ord(ch)] = folded if len(folded) == 1 and folded.isascii() else _tables.CONFUSABLE_ASCII[ord(ch)]
+    # The other punctuation look-alikes, which `detectors.homoglyphs` replaces.
+    for ch, prototype in PUNCTUATION_LOOK_ALIKES.items():
+        table.setdefault(ord(ch), prototype)
     return table
 
 
@@ -165,3 +201,62 @@ def is_latin_letter(ch: str) -> bool:
     (True, True, False, False)
     """
     return len(ch) == 1 and ch.isalpha() and "Latin" in script_extensions(ch)
+
+
+# The bits of an `AsciiContextFinder`'s table: a candidate, a letter of a non-ASCII script that
+# is no look-alike itself (`_CONTEXT_RANGES`), a line break (a window ends there), an ASCII
+# letter or digit.
+_CANDIDATE, _CONTEXT_LETTER, _LINE_BREAK, _ASCII_ALNUM = 1, 2, 4, 8
+
+
+class AsciiContextFinder:
+    """Finds the characters of ``candidates`` whose neighbourhood is ASCII: an ASCII letter or
+    digit and no letter of another script than ASCII's (look-alikes of ASCII aside) within
+    ``radius`` characters on their line, the span `window` gives.
+
+    Vectorised, one table look-up per character: dense Hebrew or Russian text holds look-alikes
+    in most words, and each would otherwise cost a look at its neighbourhood in Python.
+
+    >>> AsciiContextFinder([(0x2502, 0x2502), (0x05D9, 0x05D9)]).find("Cl\u2502ude\\n\u05d9\u05e9 x\u05d9y\\n\u2502 \u2502")
+    [2]
+    """
+
+    def __init__(self, candidates: Iterable[tuple[int, int]], radius: int = DEFAULT_RADIUS) -> None:
+        self.radius = radius
+        self.table = (
+            membership_table(candidates).astype(np.uint8) * _CANDIDATE
+            | membership_table(_CONTEXT_RANGES).astype(np.uint8) * _CONTEXT_LETTER
+            | membership_table([(0x0A, 0x0A)]).astype(np.uint8) * _LINE_BREAK
+            | membership_table([(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)]).astype(np.uint8) * _ASCII_ALNUM
+        )
+
+    def find(self, text: str) -> list[int]:
+        """Offsets of the candidates in ASCII surroundings, in order."""
+        found: list[int] = []
+        for low, high in chunks(len(text)):
+            segment_low = max(0, low - self.radius)
+            flags = lookup(text[segment_low:min(len(text), high + self.radius)], self.table)
+            ascii_alnum = (flags & _ASCII_ALNUM) != 0
+            if not ascii_alnum.any():
+                continue  # all-CJK or all-Cyrillic text: nothing ASCII to pass for
+            # Most look-alikes in real Russian or Hebrew prose touch a letter of their script:
+            # those are settled by their two neighbours alone.
+            context = (flags & _CONTEXT_LETTER) != 0
+            isolated = (flags & _CANDIDATE) != 0
+            isolated[1:] &= ~context[:-1]
+            isolated[:-1] &= ~context[1:]
+            at = np.flatnonzero(isolated[low - segment_low:high - segment_low]) + (low - segment_low)
+            if len(at) == 0:
+                continue
+            # The window: ``radius`` each side, cut at the nearest line break on either side
+            # (sentinel breaks before and after the segment).
+            breaks = np.concatenate(([-1], np.flatnonzero(flags & _LINE_BREAK), [len(flags)]))
+            left = np.maximum(at - self.radius, breaks[np.searchsorted(breaks, at) - 1] + 1)
+            right = np.minimum(at + self.radius, breaks[np.searchsorted(breaks, at, side="right")] - 1)
+            # Context letters and ASCII letters or digits up to each offset; a candidate is
+            # neither itself.
+            foreign = np.concatenate(([0], np.cumsum(context, dtype=np.int32)))
+            ascii_ = np.concatenate(([0], np.cumsum(ascii_alnum, dtype=np.int32)))
+            ascii_context = (foreign[right + 1] - foreign[left] == 0) & (ascii_[right + 1] - ascii_[left] > 0)
+            found.extend((at[ascii_context] + segment_low).tolist())
+        return found

@@ -27,6 +27,7 @@ from detectors import _tables
 from detectors.base import make_finding
 from detectors.char_index import membership_table, positions_by_bit, run_bounds, runs
 from detectors.model import Finding, Severity
+from detectors.neighbourhood import PUNCTUATION_LETTERS, without_ranges
 from detectors.split_pattern import merged
 from detectors.unicode import char_class, describe_all, in_ranges
 
@@ -52,7 +53,11 @@ def _ascii_letter_compatibility() -> list[tuple[int, int]]:
 
 _LOOK_ALIKE_COMPAT = _ascii_letter_compatibility()
 _COMPAT_RANGES = sorted(_LOOK_ALIKE_COMPAT + list(_tables.PRESENTATION_FORM))
-_WORD_CHARS = char_class(_tables.LETTER, _tables.NONSPACING_MARK, _tables.SPACING_MARK, _LOOK_ALIKE_COMPAT)
+# Letters that pass for punctuation end a word (`detectors.neighbourhood.PUNCTUATION_LETTERS`).
+_WORD_CHARS = char_class(
+    without_ranges(sorted([*_tables.LETTER, *_tables.NONSPACING_MARK, *_tables.SPACING_MARK]), PUNCTUATION_LETTERS),
+    _LOOK_ALIKE_COMPAT,
+)
 _WORD_REST = re.compile(f"[{_WORD_CHARS}]*")
 _UNSTABLE_BIT, _COMPAT_BIT = 1, 2
 _TABLE = (

@@ -12,7 +12,9 @@ letters, because they are letters of those orthographies; U+037E in Greek, where
 question mark; primes after digits, minus signs and fraction slashes in numbers; look-alike
 hyphens a text uses throughout. CJK full-width punctuation next to CJK text is not reported at
 all (`detectors.exemptions.is_cjk_context`), as it is CJK's own punctuation; a full-width letter
-inside an ASCII word is flagged even there. Full-width digits belong to `detectors.digits`.
+inside an ASCII word is flagged even there. Full-width digits belong to `detectors.digits`;
+UTS #39's other look-alikes of punctuation (U+0589 ARMENIAN FULL STOP, U+02DC SMALL TILDE...)
+to `detectors.homoglyphs`.
 Spec: issue 3, channel 7.
 """
 
@@ -65,6 +67,9 @@ _FULLWIDTH_NON_DIGIT = [
     (a, b) for lo, hi in _tables.FULLWIDTH_ASCII for a, b in ((lo, min(hi, 0xFF0F)), (max(lo, 0xFF1A), hi)) if a <= b
 ]
 _SINGLES = TYPOGRAPHIC_QUOTES + MODIFIER_APOSTROPHES + OTHER_APOSTROPHES + HYPHENS + SLASHES + COLONS + FULL_STOPS
+# The look-alikes judged here by the consistency rules above; `detectors.homoglyphs` judges the
+# rest of UTS #39's punctuation look-alikes.
+JUDGED_BY_CONSISTENCY = frozenset(_SINGLES)
 # A backtick typed for an apostrophe in an English contraction (don, U+0060, t), after a letter
 # and before s, t, d, m, re, ve or ll.
 _BACKTICK = "`(?<=[A-Za-z\uff21-\uff3a\uff41-\uff5a]`)(?=(?:s|t|d|m|re|ve|ll)(?![A-Za-z\uff21-\uff3a\uff41-\uff5a]))"

@@ -8,12 +8,14 @@ no-break spaces before ``; : ! ?`` and the closing guillemet and after the openi
 digit-group separators ("1\\u202f000\\u202f000"); the space between a number and its unit or
 sign ("10\\u00a0%"); U+3000 in CJK text; U+1680 between Ogham letters (the predicates in
 `detectors.exemptions`); no-break spaces in non-ASCII prose, where HTML ``&nbsp;`` puts them.
-Low: any of them in typographic prose or at a line's edge, and the three spaces European
+Low: any of them in typographic prose or at a line's edge, U+00A0 beside an ASCII space (HTML
+writes a run of spaces as U+00A0 and U+0020 in turn), and the three spaces European
 typography sets (U+00A0, U+202F, U+2009) where it sets them in ASCII text: after an
 abbreviation, next to a number or placeholder ("%(count)s\\u00a0minutes"), after a short word
 or in a line whose other ones tie numbers, in text that does not read as English ("om
 en\\u00a0time", "%(count)s\\u00a0godziny\\u00a0temu"). The other spaces are
-never typed between words. Spec: issue 3, channel 8.
+never typed between words, nor beside a space between words ("bash\\u200a command" reads as
+one space). Spec: issue 3, channel 8.
 """
 
 from __future__ import annotations
@@ -132,7 +134,10 @@ def _judge(text: str, start: int, end: int) -> tuple[Severity | None, str]:
     if in_dynamic_line(text, start):
         return Severity.HIGH, "in a generated line (date, path or environment value), where U+0020 is used"
     if _is_padding(text, start, end):
-        return Severity.LOW, "as padding at the edge of a line or next to other spaces"
+        return Severity.LOW, "as padding at the edge of a line"
+    if text.count("\u00a0", start, end) == end - start and _beside_ascii_space(text, start, end):
+        # Browsers and HTML editors write a run of spaces as U+00A0 and U+0020 in turn (&nbsp;).
+        return Severity.LOW, "beside a space, as HTML writes a run of spaces"
     if typographic_space:
         # No-break, narrow no-break and thin spaces are European typography: they tie a number to
         # its noun ("%(count)s\u00a0minutes"), an abbreviation to what follows, and (in French,
@@ -154,8 +159,23 @@ def _judge(text: str, start: int, end: int) -> tuple[Severity | None, str]:
     return Severity.MEDIUM, "in ASCII text, where U+0020 is used"
 
 
+_SPACES_AFTER = re.compile(f"[ \t{LOOKALIKE_SPACES}]*")
+_PADDING_REACH = 64
+
+
 def _is_padding(text: str, start: int, end: int) -> bool:
-    """Whether the run does not stand between two visible characters (leading or trailing space)."""
-    before = text[start - 1] if start > 0 else "\n"
-    after = text[end] if end < len(text) else "\n"
+    """Whether the run, with the spaces beside it, does not stand between two visible characters
+    (indentation, trailing space). One beside an ASCII space between two words is no padding:
+    "bash\u200a command" reads as one space and carries a bit."""
+    low = max(0, start - _PADDING_REACH)
+    spaces_before = _SPACES_AFTER.match(text[low:start][::-1]).end()
+    spaces_after = _SPACES_AFTER.match(text, end, end + _PADDING_REACH).end() - end
+    if spaces_before == _PADDING_REACH or spaces_after == _PADDING_REACH:
+        return True  # a long run of spaces: a table's or an indentation's padding
+    before = text[start - spaces_before - 1] if start - spaces_before > 0 else "\n"
+    after = text[end + spaces_after] if end + spaces_after < len(text) else "\n"
     return before.isspace() or after.isspace()
+
+
+def _beside_ascii_space(text: str, start: int, end: int) -> bool:
+    return text[start - 1:start] == " " or text[end:end + 1] == " "

@@ -10,7 +10,10 @@ Left alone, because they select a real glyph: standardized and emoji variation s
 RGI ZWJ sequences), one ideographic variation selector (U+E0100-E01EF) after a CJK
 ideograph (an IVS from the IVD), and an FVS after a Mongolian letter. VS15/VS16 after a
 pictograph that has no registered sequence is ``low``: it renders the same and only ever
-carries one bit. Spec: UTS #37, UTS #51 section 1.4.3, issue 3 channel 2.
+carries one bit. The registered sequences on ASCII characters are judged apart: VS15/VS16 on
+a digit, # or * is an emoji only in a keycap (before U+20E3), and U+0030 U+FE00 is a glyph
+variant few fonts draw; elsewhere in text the selector changes nothing visible (``medium``).
+Spec: UTS #37, UTS #51 section 1.4.3, issue 3 channel 2.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from detectors.unicode import char_class, describe, in_ranges, is_variation_sequ
 
 
 def _registered_pair_pattern() -> str:
-    """``[bases]selector`` alternatives, one per selector, for every registered sequence."""
+    """``[bases]selector`` alternatives, one per selector, for every registered sequence but
+    those on an ASCII base, which `VariationSelectorDetector._single` judges."""
     bases: dict[int, list[tuple[int, int]]] = {}
     for pair in sorted(_tables.VARIATION_SEQUENCES):
         base = pair >> 21
+        if base < 0x80:
+            continue
         bases.setdefault(pair & 0x1FFFFF, []).append((base, base))
     return "|".join(f"[{char_class(ranges)}]{char_class([(vs, vs)])}" for vs, ranges in bases.items())
 
@@ -42,6 +48,7 @@ _SELECTORS = char_class(_tables.VARIATION_SELECTOR)
 # pairs (most VS16 in emoji text) are skipped inside the regex, not in Python.
 _CANDIDATE = re.compile(f"[{_SELECTORS}](?:[{_SELECTORS}]+|(?<!{_registered_pair_pattern()}))")
 _EMOJI_PRESENTATION_SELECTORS = ("\N{VARIATION SELECTOR-15}", "\N{VARIATION SELECTOR-16}")
+_KEYCAP = "\N{COMBINING ENCLOSING KEYCAP}"
 
 
 def selector_byte(ch: str) -> int | None:
@@ -94,6 +101,8 @@ class VariationSelectorDetector:
     def _single(self, text: str, index: int) -> Finding | None:
         selector = text[index]
         base = text[index - 1] if index > 0 else ""
+        if base.isascii() and base and is_variation_sequence(base, selector):
+            return self._on_ascii(text, index)
         if base and is_variation_sequence(base, selector):
             return None
         if base and selector_byte(selector) is not None and selector_byte(selector) >= 16 and _is_ideograph(base):
@@ -110,6 +119,20 @@ class VariationSelectorDetector:
         return make_finding(
             self.name, "variation-selector", text, index, index + 1, Severity.HIGH,
             f"{describe(selector)} {after} is not part of a registered variation sequence",
+            replacement="",
+        )
+
+    def _on_ascii(self, text: str, index: int) -> Finding | None:
+        """A registered sequence on an ASCII character: a keycap base (0-9, #, *) with VS15/VS16
+        is an emoji only when U+20E3 COMBINING ENCLOSING KEYCAP follows; U+0030 U+FE00 (zero with
+        a short diagonal stroke) is a glyph variant few fonts draw. Elsewhere in text the
+        selector changes nothing visible and can only carry a bit."""
+        if text[index + 1:index + 2] == _KEYCAP:
+            return None
+        selector, base = text[index], text[index - 1]
+        return make_finding(
+            self.name, "variation-selector", text, index, index + 1, Severity.MEDIUM,
+            f"{describe(selector)} after {describe(base)} outside a keycap emoji, where it changes nothing visible",
             replacement="",
         )
 

@@ -102,10 +102,13 @@ def build_tables() -> dict[str, object]:
     """Every table, in the order it is written out."""
     t = glyphguard_ucd
     confusable_ascii = {}
+    ascii_skeleton = {}
     for cp, target in zip(t.CONFUSABLE_SOURCES, t.CONFUSABLE_TARGETS, strict=True):
         proto = ascii_prototype(cp, target)
         if proto is not None:
             confusable_ascii[cp] = proto
+        elif 0x21 <= cp < 0x7F and len(target) == 1 and 0x21 <= target[0] < 0x7F:
+            ascii_skeleton[cp] = chr(target[0])
     zwj_sequences = sorted(
         seq for seq, data in emoji.EMOJI_DATA.items() if "\u200d" in seq and data["status"] == emoji.STATUS["fully_qualified"]
     )
@@ -153,6 +156,9 @@ def build_tables() -> dict[str, object]:
         "SCRIPT_EXTENSION_VALUES": list(t.SCRIPT_EXTENSION_VALUES),
         # UTS #39 confusables whose prototype is printable ASCII: code point -> prototype.
         "CONFUSABLE_ASCII": confusable_ascii,
+        # The printable ASCII characters UTS #39 itself folds onto another one (0 -> O, 1 -> l):
+        # a look-alike of that prototype passes for either.
+        "ASCII_SKELETON": ascii_skeleton,
         # UTS #51 RGI sequences from the emoji package.
         "RGI_EMOJI_ZWJ_SEQUENCES": zwj_sequences,
         "RGI_EMOJI_TAG_SEQUENCES": tag_sequences,

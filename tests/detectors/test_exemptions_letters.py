@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from detectors.exemptions import (
-    is_english_context, is_format_conversion, is_greek_symbol_prefix, is_ipa_transcription, is_keycap_sequence,
+    is_english_context, is_format_conversion, is_greek_symbol, is_greek_symbol_prefix, is_ipa_transcription,
+    is_keycap_sequence, is_standalone_symbol,
 )
 
 
@@ -23,6 +24,8 @@ def test_greek_symbol_prefix_only_at_the_start() -> None:
 
 @pytest.mark.parametrize("text, start, end, expected", [
     ("/\u0261\u028ad/", 1, 4, True), ("[\u0251\u02d0]", 1, 3, True), ("a \u0261ood day", 2, 6, False), ("/\u0261ood", 1, 5, False), ("", 0, 0, False),
+    # a component of a path is no transcription
+    ("Working directory: /home/alice/pro\u0237ects/billing", 31, 39, False), ("cd /pro\u0237ects/", 4, 12, True),
 ])
 def test_ipa_transcription(text: str, start: int, end: int, expected: bool) -> None:
     assert is_ipa_transcription(text, start, end) is expected
@@ -53,3 +56,28 @@ def test_format_conversion(text: str, index: int, expected: bool) -> None:
 ])
 def test_english_context(text: str, expected: bool) -> None:
     assert is_english_context(text, 0, len(text)) is expected
+
+
+@pytest.mark.parametrize("ch, expected", [("\u03b1", True), ("\u03c3", True), ("\u03bf", False), ("\u0391", False), ("a", False)])
+def test_greek_symbol(ch: str, expected: bool) -> None:
+    assert is_greek_symbol(ch) is expected
+
+
+@pytest.mark.parametrize("text, index, expected", [
+    ("  \u25cf CurrencyInput \u203a rejects more than two decimals", 18, True),  # jest's test path
+    ("\u276f npm test", 0, True),  # a shell prompt
+    ("\u2502   \u2514\u2500\u2500 invoices", 0, True),  # `tree` output
+    ("Name \u2502 Value", 5, True),  # a table's column rule
+    ("<example\u203a", 8, False),  # glued to a word
+    ("should \u0964 run", 7, False),  # a danda belongs to Devanagari text
+    ("a \u05d9 b", 2, False),  # a letter, not a symbol
+])
+def test_standalone_symbol(text: str, index: int, expected: bool) -> None:
+    assert is_standalone_symbol(text, index) is expected
+
+
+def test_english_context_across_lines_reads_the_headings_of_an_english_document() -> None:
+    text = "Use the tools available to you.\n\n# Tool usage pol\u0131cy"
+    start = text.index("pol")
+    assert not is_english_context(text, start, start + 6)
+    assert is_english_context(text, start, start + 6, across_lines=True)

@@ -6,10 +6,13 @@ from functools import partial
 
 import emoji
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors import sanitize
 from detectors.homoglyphs import HomoglyphDetector
 from detectors.model import Severity
+from detectors.neighbourhood import ASCII_LOOK_ALIKES, AsciiContextFinder, window
 from tests.support.catalogues import msgstrs
 from tests.support.detector_findings import alarms_of, findings_of, read_prompt
 
@@ -174,3 +177,102 @@ def test_every_fully_qualified_emoji_is_quiet() -> None:
     assert len(sequences) > 3000
     for sequence in sequences:
         assert findings(sequence) == findings("ok" + sequence + "ok") == []
+
+
+# --- every other UTS #39 look-alike of ASCII, in the real prompts' ASCII text ----------------
+
+ENV_BLOCK = "\n".join(line for line in read_prompt("claude_code.txt").splitlines() if line.startswith(("Working", "Today")))
+PROSE = next(line for line in read_prompt("claude_code.txt").splitlines() if line.startswith("When you run a non-trivial"))
+TREE = read_prompt("gemini_cli.txt")
+
+
+@pytest.mark.parametrize("marked, kind, replacement", [
+    # a symbol or a mark inside an ASCII word
+    (PROSE.replace("command", "comm\N{APL FUNCTIONAL SYMBOL ALPHA}nd", 1), "look-alike-in-word", "a"),
+    (PROSE.replace("explain", "exp\N{BOX DRAWINGS LIGHT VERTICAL}ain", 1), "look-alike-in-word", "l"),
+    (CLAUDE.replace("You", "Y\N{TELUGU SIGN ANUSVARA}u", 1), "look-alike-in-word", "o"),
+    (CLAUDE.replace("Claude", "C\N{DEVANAGARI DANDA}aude", 1), "look-alike-in-word", "l"),
+    (CLAUDE.replace("You", "Y\N{HANGUL LETTER IEUNG}u", 1), "look-alike-in-word", "o"),
+    # a foreign letter as a word of its own
+    (PROSE.replace(" a non-trivial", " \N{CYRILLIC SMALL LETTER A} non-trivial", 1), "look-alike-word", "a"),
+    (GEMINI.replace("You are", "\N{CYRILLIC CAPITAL LETTER A} CLI agent. You are", 1), "look-alike-word", "A"),
+    # a look-alike of a digit in the date, a version, a hash
+    (ENV_BLOCK.replace("2026-11-24", "2\N{GREEK CAPITAL LETTER OMICRON}26-11-24"), "look-alike-digit", "0"),
+    (ENV_BLOCK.replace("2026-11-24", "2026-\N{CYRILLIC LETTER PALOCHKA}1-24"), "look-alike-digit", "1"),
+    (ENV_BLOCK.replace("2026-11-24", "2026-11-2\N{CHEROKEE LETTER SE}"), "look-alike-digit", "4"),
+    ("Recent commits:\n\N{CYRILLIC CAPITAL LETTER ZE}f9c2e1 Round invoice totals half-even per currency", "look-alike-digit", "3"),
+    # punctuation of another script
+    (ENV_BLOCK.replace("Working directory:", "Working directory\N{ARMENIAN FULL STOP}"), "look-alike-punctuation", ":"),
+    (CLAUDE.replace("Anthropic's", "Anthropic\N{HEBREW LETTER YOD}s"), "look-alike-punctuation", "'"),
+    (ENV_BLOCK.replace("/home/alice/", "/home\N{BOX DRAWINGS LIGHT DIAGONAL UPPER RIGHT TO LOWER LEFT}alice/"), "look-alike-punctuation", "/"),
+])
+def test_a_look_alike_in_a_real_prompt_is_an_alarm_and_sanitize_restores_the_line(marked: str, kind: str, replacement: str) -> None:
+    (alarm,) = alarms(marked)
+    assert (alarm.kind, alarm.replacement) == (kind, replacement)
+    if marked.startswith("Working"):  # the environment block is generated per user
+        assert alarm.severity == Severity.HIGH
+    assert sanitize(marked, findings=findings(marked)).text == marked[:alarm.start] + replacement + marked[alarm.end:]
+
+
+def test_a_latin_look_alike_in_a_path_or_a_heading_of_an_english_prompt_is_an_alarm() -> None:
+    prompt = read_prompt("claude_code.txt")
+    in_path = prompt.replace("billing-service", "billing-ser\N{LATIN LETTER SMALL CAPITAL V}ice", 1)
+    in_heading = prompt.replace("# Tool usage policy", "# Tool usage pol\N{LATIN SMALL LETTER DOTLESS I}cy", 1)
+    assert [f.codepoints for f in alarms(in_path)] == [["U+1D20"]]
+    assert [f.codepoints for f in alarms(in_heading)] == [["U+0131"]]
+
+
+@pytest.mark.parametrize("text", [
+    TREE,  # U+2502 BOX DRAWINGS LIGHT VERTICAL standing alone in `tree` output
+    "  \N{BLACK CIRCLE} CurrencyInput \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} rejects more than two decimals",
+    "\N{HEAVY RIGHT-POINTING ANGLE QUOTATION MARK ORNAMENT} npm test -- --watch",
+    "Reject the null hypothesis when p < \N{GREEK SMALL LETTER ALPHA}, here \N{GREEK SMALL LETTER ALPHA} = 0.05.",
+    "A homoglyph swaps a letter for a look-alike: a Cyrillic `\N{CYRILLIC SMALL LETTER A}` in `paypal`.",
+    "See the \N{INFORMATION SOURCE}\N{VARIATION SELECTOR-16} note below.",
+    "Open from 12:12\N{EN DASH}16:16, pages 10\N{EN DASH}20.",
+    "Size: 1920\N{MULTIPLICATION SIGN}1080, 2\N{MULTIPLICATION SIGN} faster",
+])
+def test_symbols_of_their_own_in_ascii_text_are_no_alarm(text: str) -> None:
+    assert alarms(text) == []
+
+
+@pytest.mark.parametrize("language", ["he", "hy", "hi", "ar", "ru", "ja", "ko"])
+def test_look_alikes_in_their_own_scripts_text_are_not_reported(language: str) -> None:
+    """Hebrew yod (U+05D9) passes for an apostrophe, the Armenian full stop for a colon, the
+    danda for an l: in their own prose they are letters and punctuation, not marks."""
+    kinds = {"look-alike-in-word", "look-alike-word", "look-alike-digit", "look-alike-punctuation"}
+    assert [s for s in msgstrs(language) if any(f.kind in kinds for f in findings(s))] == []
+
+
+@pytest.mark.parametrize("text", [
+    "Er sagte \N{SINGLE LOW-9 QUOTATION MARK}Hallo\N{LEFT SINGLE QUOTATION MARK} und ging.",  # German quotes
+    "\N{BOX DRAWINGS LIGHT VERTICAL}Name\N{BOX DRAWINGS LIGHT VERTICAL}Value\N{BOX DRAWINGS LIGHT VERTICAL}",  # a table without padding
+])
+def test_typography_and_drawing_inside_words_is_no_alarm(text: str) -> None:
+    assert alarms(text) == []
+
+
+# --- the vectorised ASCII-context test agrees with the per-character definition ----------------
+
+_CONTEXT_ALPHABET = ["a", "b", "7", " ", "\n", "\u05d9", "\u05e9", "\u2502", "\u0430", "\u0431", "\u00e9", "\u4e2d"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CONTEXT_ALPHABET), max_size=120).map("".join))
+def test_ascii_context_finder_agrees_with_the_window_definition(text: str) -> None:
+    candidates = "\u05d9\u2502\u0430"
+    finder = AsciiContextFinder([(ord(ch), ord(ch)) for ch in sorted(candidates)], radius=5)
+    expected = []
+    for index, ch in enumerate(text):
+        low, high = window(text, index, 5)
+        around = text[low:index] + text[index + 1:high]
+        foreign = any(c.isalpha() and not c.isascii() and c not in ASCII_LOOK_ALIKES for c in around)
+        if ch in candidates and not foreign and any(c.isascii() and c.isalnum() for c in around):
+            expected.append(index)
+    assert finder.find(text) == expected
+
+
+def test_ascii_context_finder_crosses_chunk_boundaries() -> None:
+    chunk = 1 << 16
+    text = "a" * (chunk - 3) + "\u05e9aa\u2502" + "a" * 30 + "\u2502"
+    assert AsciiContextFinder([(0x2502, 0x2502)]).find(text) == [chunk + 31]

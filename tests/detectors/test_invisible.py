@@ -149,3 +149,26 @@ def test_describe_position() -> None:
 def test_megabyte_run_of_one_character_is_one_finding() -> None:
     [finding] = InvisibleDetector().find("a" + ZWSP * 1_000_000 + "b")
     assert (finding.start, finding.end) == (1, 1_000_001)
+
+
+# --- format characters of one script's text, out of it -------------------------------------
+
+@pytest.mark.parametrize("mark", [
+    "\N{ARABIC NUMBER SIGN}", "\N{ARABIC END OF AYAH}", "\N{SYRIAC ABBREVIATION MARK}", "\N{KAITHI NUMBER SIGN}",
+    "\N{EGYPTIAN HIEROGLYPH VERTICAL JOINER}", "\N{KHMER VOWEL INHERENT AQ}",
+])
+def test_a_script_format_character_in_ascii_text_is_medium_and_deleted(mark: str) -> None:
+    text = CLAUDE_ENV.replace("2026-11-24", "20" + mark + "26-11-24")
+    (finding,) = flagged(text)
+    assert (finding.kind, finding.severity, finding.text) == ("format-character", Severity.MEDIUM, mark)
+    assert sanitize(text).text == CLAUDE_ENV
+
+
+@pytest.mark.parametrize("text", [
+    # Arabic: "page" and the number sign before the page number in Arabic-Indic digits
+    "\u0627\u0644\u0635\u0641\u062d\u0629 \N{ARABIC NUMBER SIGN}\u0661\u0662\u0663",
+    # Khmer: an inherent vowel after a consonant, as legacy Khmer text stores it
+    "\u1780\N{KHMER VOWEL INHERENT AA}\u1781\u1782",
+])
+def test_a_script_format_character_in_its_own_script_is_left_alone(text: str) -> None:
+    assert list(InvisibleDetector().find(text)) == []

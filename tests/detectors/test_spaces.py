@@ -128,3 +128,20 @@ KNOWN_FAILURES = [
 @pytest.mark.parametrize("payload", KNOWN_FAILURES)
 def test_known_failures(payload: str) -> None:
     assert alarms(payload)
+
+
+# --- a look-alike space beside a space between words -----------------------------------------
+
+@pytest.mark.parametrize("space", [THIN, NNBSP, "\N{HAIR SPACE}", "\N{EM SPACE}", "\N{FIGURE SPACE}"])
+def test_a_space_beside_a_space_between_words_is_medium(space: str) -> None:
+    _, text = prompt_with_marked_line("codex.txt", "You are Codex, based on GPT-5.", f"You are Codex,{space} based on GPT-5.")
+    (finding,) = alarms(text)
+    assert finding.severity == Severity.MEDIUM and finding.text == space
+
+
+def test_a_no_break_space_beside_a_space_is_low_as_html_writes_runs_of_spaces() -> None:
+    assert [f.severity for f in findings(f"You are Codex,{NBSP} based on GPT-5.")] == [Severity.LOW]
+
+
+def test_indentation_and_trailing_spaces_stay_padding() -> None:
+    assert alarms(f"def main():\n  {NBSP}  return 0\nx = 1 {THIN} \n") == []

@@ -86,3 +86,23 @@ def test_stray_message_names_the_selector_and_its_base() -> None:
 def test_megabyte_run_is_one_finding() -> None:
     [finding] = VariationSelectorDetector().find("a" + smuggle(b"A") * 1_000_000)
     assert finding.payload == "A" * 1_000_000
+
+
+# --- registered sequences on ASCII characters -----------------------------------------------
+
+ENV_LINE = "Today's date: 2026-11-24"
+
+
+@pytest.mark.parametrize("marked", [
+    ENV_LINE.replace("2026", "2026" + VS16),  # an emoji-style 6 without its keycap
+    ENV_LINE.replace("2026", "2026" + VS15),
+    ENV_LINE.replace("2026", "20" + VS1 + "26"),  # U+0030 U+FE00, the slashed-zero variant
+])
+def test_a_selector_on_a_digit_outside_a_keycap_is_medium(marked: str) -> None:
+    (finding,) = flagged(marked)
+    assert finding.severity == Severity.MEDIUM
+    assert sanitize(marked).text == ENV_LINE
+
+
+def test_keycap_emoji_are_left_alone() -> None:
+    assert flagged("Press 1" + VS16 + "\N{COMBINING ENCLOSING KEYCAP} or #" + VS16 + "\N{COMBINING ENCLOSING KEYCAP} to continue.") == []
