@@ -71,7 +71,8 @@ from addons.analysis import (
 )
 from addons.block import error_response, websocket_error_event
 from addons.audit_log import (
-    AuditLog, LoggedFinding, LogRecord, client_identity, logged_codepoints, redact_path, revealed_context, utc_timestamp,
+    AuditLog, Entry, LoggedFinding, LogRecord, OmittedFindings, client_identity, logged_codepoints, redact_path,
+    revealed_context, utc_timestamp, within_cap,
 )
 from addons.date_drift import client_key, raise_disclosures, template_drift
 from addons.baseline import MODES as BASELINE_MODES
@@ -596,26 +597,30 @@ class Audit:
             ]
         seen = self._seen.seen_in(analysis.conversation)
         reported_before = frozenset(seen)  # two equal findings in one request are both new
-        logged: list[LoggedFinding] = []
+        entries: list[Entry] = []
+        texts = {item.field.path: item.field.text for item in located}
         for item in located:
             finding = item.finding
             was_rewritten = _rewrite_key(item.field.path, finding) in rewritten
             if finding.severity < floor and not was_rewritten:
                 continue
             identity = (finding.detector, finding.kind, item.field.path, tuple(finding.codepoints))
-            repeat = identity in reported_before
             seen.add(identity)
-            logged.append(
-                LoggedFinding(
-                    path=item.field.path, role=item.role, detector=finding.detector, kind=finding.kind,
-                    severity=finding.severity, start=finding.start, end=finding.end,
-                    codepoints=logged_codepoints(finding), replacement=finding.replacement, message=finding.message,
-                    repeat=repeat, context=revealed_context(item.field.text, finding),
-                    rewritten=was_rewritten,
-                )
+            entries.append(Entry(item.field.path, item.role, finding, was_rewritten, identity in reported_before))
+        listed, omitted = within_cap(entries)
+        logged = [
+            LoggedFinding(
+                path=entry.path, role=entry.role, detector=entry.finding.detector, kind=entry.finding.kind,
+                severity=entry.finding.severity, start=entry.finding.start, end=entry.finding.end,
+                codepoints=logged_codepoints(entry.finding), replacement=entry.finding.replacement,
+                message=entry.finding.message, repeat=entry.repeat,
+                context=revealed_context(texts[entry.path], entry.finding), rewritten=entry.rewritten,
             )
+            for entry in listed
+        ]
         record = self._record(
-            flow, analysis.api, outcome.action, analysis.body_sha256, logged, outcome.reason, outcome.sanitized_sha256
+            flow, analysis.api, outcome.action, analysis.body_sha256, logged, outcome.reason, outcome.sanitized_sha256,
+            omitted,
         )
         self._write(record)
         self._leave_evidence(flow, record, threshold)
@@ -623,12 +628,13 @@ class Audit:
     def _record(
         self, flow: http.HTTPFlow, api: str, action: str, sha: str | None,
         findings: list[LoggedFinding], reason: str | None, sanitized_sha: str | None = None,
+        omitted: list[OmittedFindings] | None = None,
     ) -> LogRecord:
         return LogRecord(
             ts=utc_timestamp(), flow_id=flow.id, api=api, host=flow.request.pretty_host,
             path=redact_path(flow.request.path), client=client_identity(flow.request.headers.items(multi=True)),
             mode=ctx.options.stegwatch_mode, action=action, body_sha256=sha, sanitized_sha256=sanitized_sha,
-            findings=findings, reason=reason,
+            findings=findings, omitted=omitted or [], reason=reason,
         )
 
     def _write(self, record: LogRecord) -> None:
@@ -653,8 +659,9 @@ class Audit:
         worst = max(f.severity for f in alarms)
         first = alarms[0]
         acted = f", {record.action}" if record.action in ("sanitized", "blocked") else ""
+        count = record.count(threshold)
         summary = (
-            f"stegwatch: {len(alarms)} {'alarm' if len(alarms) == 1 else 'alarms'} ({worst}) in {record.api}{acted}; "
+            f"stegwatch: {count} {'alarm' if count == 1 else 'alarms'} ({worst}) in {record.api}{acted}; "
             f"first: {first.role} {first.path} {first.detector}/{first.kind} {' '.join(first.codepoints[:8])}"
         )
         new = [f for f in alarms if not f.repeat]
@@ -693,6 +700,9 @@ def console_line(record: LogRecord, alarms: Sequence[LoggedFinding]) -> str:
     count = f"{len(alarms)} new finding{'s' if len(alarms) != 1 else ''}"
     if record.action in ("sanitized", "blocked"):
         count += f", {record.action}"
+    omitted = sum(group.count for group in record.omitted)
+    if omitted:
+        count += f", {omitted} more counted but not listed in the log"
     return (
         f"stegwatch {str(worst).upper()} {record.api} {record.host}{record.path}: {count}; "
         f"first: [{first.role}] {first.path} {first.detector}/{first.kind} {codepoints}: {first.context}"

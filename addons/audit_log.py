@@ -19,7 +19,8 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -36,6 +37,10 @@ CONTEXT_CHARS = 24
 # million invisible characters) keeps its first ones; ``end - start`` still gives its length,
 # so the line stays small and nothing about where the span is gets lost.
 MAX_LOGGED_CODEPOINTS = 1000
+# Findings one record lists in full. A body with tens of thousands of marks (a ZWSP after every
+# word of a pasted file) made a 22 MB line that took seconds to build; past this many, the
+# record counts the rest by kind in ``omitted``. New findings and the most severe are listed first.
+MAX_LOGGED_FINDINGS = 1000
 
 ApiName = Literal[
     "anthropic-messages", "openai-chat", "openai-responses", "openai-responses-ws", "gemini", "generic"
@@ -83,6 +88,21 @@ class LoggedFinding(BaseModel):
     rewritten: bool = False
 
 
+class OmittedFindings(BaseModel):
+    """Findings of one kind that a record counts instead of listing (past `MAX_LOGGED_FINDINGS`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: str
+    detector: str
+    kind: str
+    severity: Severity
+    rewritten: bool
+    count: int
+    first_path: str
+    first_start: int
+
+
 class LogRecord(BaseModel):
     """One inspected request (or client WebSocket message) and what the add-on did with it."""
 
@@ -99,7 +119,13 @@ class LogRecord(BaseModel):
     body_sha256: str | None
     sanitized_sha256: str | None = None
     findings: list[LoggedFinding]
+    omitted: list[OmittedFindings] = []
     reason: str | None = None
+
+    def count(self, threshold: Severity = Severity.INFO) -> int:
+        """Findings at or above ``threshold``, listed or omitted."""
+        listed = sum(1 for f in self.findings if f.severity >= threshold)
+        return listed + sum(group.count for group in self.omitted if group.severity >= threshold)
 
 
 def utc_timestamp(moment: datetime | None = None) -> str:
@@ -174,6 +200,45 @@ def revealed_context(text: str, finding: Finding) -> str:
 def logged_codepoints(finding: Finding) -> list[str]:
     """The finding's code points, at most `MAX_LOGGED_CODEPOINTS` of them (the first ones)."""
     return finding.codepoints[:MAX_LOGGED_CODEPOINTS]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A finding on its way into a record: where it sits and what became of it."""
+
+    path: str
+    role: str
+    finding: Finding
+    rewritten: bool
+    repeat: bool
+
+
+def within_cap(entries: Sequence[Entry], cap: int = MAX_LOGGED_FINDINGS) -> tuple[list[Entry], list[OmittedFindings]]:
+    """The entries a record lists, in body order (new ones first, then the most severe, up to
+    ``cap``), and the rest counted by role, detector, kind, severity and rewrite.
+
+    >>> from detectors.base import make_finding
+    >>> marks = [make_finding("invisible", "zero-width", "a\u200bb", 1, 2, Severity.MEDIUM, "m")] * 3
+    >>> listed, omitted = within_cap([Entry("$['system']", "system", f, False, False) for f in marks], cap=1)
+    >>> len(listed), [(o.kind, o.count, o.first_path) for o in omitted]
+    (1, [('zero-width', 2, "$['system']")])
+    """
+    if len(entries) <= cap:
+        return list(entries), []
+    ranked = sorted(range(len(entries)), key=lambda i: (entries[i].repeat, -entries[i].finding.severity.rank, i))
+    listed = set(ranked[:cap])
+    groups: dict[tuple[str, str, str, Severity, bool], OmittedFindings] = {}
+    for index, entry in enumerate(entries):
+        if index in listed:
+            continue
+        finding = entry.finding
+        key = (entry.role, finding.detector, finding.kind, finding.severity, entry.rewritten)
+        group = groups.get(key)
+        groups[key] = OmittedFindings(
+            role=entry.role, detector=finding.detector, kind=finding.kind, severity=finding.severity,
+            rewritten=entry.rewritten, count=1, first_path=entry.path, first_start=finding.start,
+        ) if group is None else group.model_copy(update={"count": group.count + 1})
+    return [entries[i] for i in sorted(listed)], list(groups.values())
 
 
 def encode_record(record: LogRecord) -> bytes:

@@ -105,8 +105,8 @@ def _fold(summary: _Summary, record: LogRecord) -> None:
     summary.records += 1
     if record.action == "skipped":
         summary.skipped += 1
-    alarms = sum(1 for f in record.findings if f.severity >= Severity.MEDIUM)
-    summary.findings += len(record.findings)
+    alarms = record.count(Severity.MEDIUM)
+    summary.findings += record.count()
     summary.alarms += alarms
     client = client_name(record.client)
     for table, key in ((summary.by_client, client), (summary.by_host, record.host), (summary.by_api, record.api)):
@@ -114,22 +114,18 @@ def _fold(summary: _Summary, record: LogRecord) -> None:
         if row is None:
             row = table[key] = [0, 0, 0]
         row[0] += 1
-        row[1] += len(record.findings)
+        row[1] += record.count()
         row[2] += alarms
     minute = summary.per_minute.get(_epoch_minute(record.ts))
     if minute is None:
         minute = summary.per_minute[_epoch_minute(record.ts)] = [0, 0, 0, 0, 0]
     minute[0] += 1
+    # Findings a crowded record only counts (`LogRecord.omitted`) still count by severity and kind.
+    for omitted in record.omitted:
+        _count_kind(summary, minute, omitted.severity, f"{omitted.detector}/{omitted.kind}", omitted.count)
     for finding in record.findings:
         severity = finding.severity
-        minute[1 + severity.rank] += 1
-        summary.by_severity[severity.value] += 1
-        kind = f"{finding.detector}/{finding.kind}"
-        kind_row = summary.by_kind.get(kind)
-        if kind_row is None:
-            kind_row = summary.by_kind[kind] = [0, 0]
-        kind_row[0] += 1
-        kind_row[1] = max(kind_row[1], severity.rank)
+        _count_kind(summary, minute, severity, f"{finding.detector}/{finding.kind}", 1)
         key = (severity.rank, finding.detector, finding.kind, finding.role, finding.path,
                tuple(finding.codepoints), finding.context)
         group = summary.groups.get(key)
@@ -138,6 +134,16 @@ def _fold(summary: _Summary, record: LogRecord) -> None:
         else:
             group.count += 1
             group.last_ts = record.ts
+
+
+def _count_kind(summary: _Summary, minute: list[int], severity: Severity, kind: str, count: int) -> None:
+    minute[1 + severity.rank] += count
+    summary.by_severity[severity.value] += count
+    kind_row = summary.by_kind.get(kind)
+    if kind_row is None:
+        kind_row = summary.by_kind[kind] = [0, 0]
+    kind_row[0] += count
+    kind_row[1] = max(kind_row[1], severity.rank)
 
 
 def _timeline(per_minute: dict[int, list[int]]) -> dict:

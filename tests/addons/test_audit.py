@@ -24,10 +24,12 @@ from mitmproxy.websocket import WebSocketMessage
 from wsproto.frame_protocol import Opcode
 
 import detectors
+from detectors import scan
 from addons import audit as audit_module
 from addons.audit import MARKER, Audit, console_line
-from addons.audit_log import MAX_LOGGED_CODEPOINTS, LogRecord, read_records
+from addons.audit_log import MAX_LOGGED_CODEPOINTS, MAX_LOGGED_FINDINGS, LogRecord, read_records
 from addons.scan_worker import ScanProcess
+from tests.support.detector_findings import read_prompt
 from tests.support.bodies import (
     CASES, CLAUDE_SYSTEM, TAG_CODEPOINTS, TAG_PAYLOAD, USER_ASK, ZWSP, anthropic_case, codex_websocket_create,
 )
@@ -145,6 +147,26 @@ def test_a_run_of_a_million_invisibles_gives_a_small_record(tmp_path):
     assert finding.codepoints == ["U+200B"] * MAX_LOGGED_CODEPOINTS
     assert f"⟦…{run - 48} more…⟧" in finding.context
     assert (tmp_path / "audit.jsonl").stat().st_size < 32_000
+
+
+def test_thousands_of_marks_give_a_bounded_record_that_still_counts_them(tmp_path, caplog):
+    """A ZWSP after every word of a real prompt: the record lists `MAX_LOGGED_FINDINGS`, the
+    tag run later in the body among them (it is the most severe), and counts the rest."""
+    words = (read_prompt("claude_code.txt") * 3).split(" ")[:4000]
+    system = (ZWSP + " ").join(words)
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": system,
+            "messages": [{"role": "user", "content": USER_ASK + "".join(chr(int(cp[2:], 16)) for cp in TAG_CODEPOINTS)}]}
+    caplog.set_level(logging.WARNING)
+    _, [record] = run_hooks(tmp_path, [request_flow(json.dumps(body, ensure_ascii=False).encode())])
+    zero_width = [f for f in scan(system) if f.kind == "zero-width"]
+    assert len(zero_width) > 2 * MAX_LOGGED_FINDINGS
+    assert len(record.findings) == MAX_LOGGED_FINDINGS
+    assert any(f.detector == "tag-smuggling" for f in record.findings)
+    [omitted] = record.omitted
+    assert (omitted.role, omitted.kind, omitted.first_path) == ("system", "zero-width", "$['system']")
+    assert record.count() == len(zero_width) + 1
+    assert (tmp_path / "audit.jsonl").stat().st_size < 1_000_000
+    assert f"{omitted.count} more counted but not listed" in caplog.text
 
 
 # Agents put their own context inside user messages; those spans are the client's words.

@@ -14,8 +14,10 @@ import pytest
 from addons import audit_log
 from addons.audit_log import (
     AuditLog,
+    Entry,
     LoggedFinding,
     LogRecord,
+    OmittedFindings,
     client_identity,
     MAX_LOGGED_CODEPOINTS,
     encode_record,
@@ -23,9 +25,11 @@ from addons.audit_log import (
     read_records,
     redact_path,
     revealed_context,
+    within_cap,
 )
 from detectors import Severity
 from detectors.base import make_finding
+from tests.support.detector_findings import read_prompt
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "log-format.md"
 
@@ -52,7 +56,7 @@ def documented_fields(section: str) -> list[str]:
 
 # --- the documentation matches the model ----------------------------------------------------
 
-@pytest.mark.parametrize("section, model", [("Record", LogRecord), ("Finding", LoggedFinding)])
+@pytest.mark.parametrize("section, model", [("Record", LogRecord), ("Finding", LoggedFinding), ("Omitted", OmittedFindings)])
 def test_docs_list_exactly_the_model_fields_in_order(section, model):
     assert documented_fields(section) == list(model.model_fields)
 
@@ -172,3 +176,27 @@ def test_a_span_of_twice_the_context_is_shown_whole():
     finding = make_finding("invisible", "binary", text, 7, 55, Severity.HIGH, "m")
     assert revealed_context(text, finding) == "rm -rf " + "⟦U+2062⟧⟦U+2064⟧" * 24 + " /tmp/build"
     assert logged_codepoints(finding) == finding.codepoints
+
+
+# --- a crowded record lists the new and the most severe, and counts the rest -----------------
+
+def test_past_the_cap_new_and_severe_findings_are_listed_and_the_rest_counted() -> None:
+    text = read_prompt("claude_code.txt")
+    zwsp = [make_finding("invisible", "zero-width", text, i, i + 1, Severity.MEDIUM, "m") for i in range(0, 50, 2)]
+    tag = make_finding("tag-smuggling", "tag-run", text, 60, 64, Severity.HIGH, "tags")
+    entries = [Entry("$['system']", "system", f, False, repeat=i < 10) for i, f in enumerate(zwsp)]
+    entries.append(Entry("$['messages'][0]['content']", "user", tag, False, repeat=True))
+    listed, omitted = within_cap(entries, cap=16)
+    assert len(listed) == 16 and [e.finding.start for e in listed] == sorted(e.finding.start for e in listed)
+    assert all(not e.repeat for e in listed[:-1]) and listed[-1].finding is tag  # 15 new, then the most severe repeat
+    assert [(o.role, o.kind, o.count, o.first_start) for o in omitted] == [("system", "zero-width", 10, 0)]
+    record_ = record(findings=[], omitted=omitted)
+    assert record_.count() == 10 and record_.count(Severity.HIGH) == 0
+    assert LogRecord.model_validate_json(encode_record(record_)) == record_
+
+
+def test_within_the_cap_every_finding_is_listed() -> None:
+    text = read_prompt("claude_code.txt")
+    entries = [Entry("$['system']", "system", make_finding("d", "k", text, i, i + 1, Severity.LOW, "m"), False, False)
+               for i in range(5)]
+    assert within_cap(entries, cap=5) == (entries, [])
