@@ -7,7 +7,8 @@ ASCII source code from the standard library and English prose (Django's msgids a
 prompts in tests/data), the clean multilingual ``.po`` corpus of `scripts/eval_corpus.py`,
 CJK and emoji text taken from the same sources, and pathological runs of one invisible
 character. Runs that could be quadratic are timed in a child process with a time limit, so a
-regression shows up as a failed target rather than a hung benchmark. Finally it runs
+regression shows up as a failed target rather than a hung benchmark. It prints the scan time
+per finding of a real prompt with a mark at every word (no target). Finally it runs
 `bench/dates_bench.py` when present. Deterministic inputs; about a minute on a laptop.
 """
 
@@ -247,6 +248,29 @@ def per_detector(report: Report, inputs: dict[str, str]) -> None:
     report.console.print(table)
 
 
+def per_finding(report: Report) -> None:
+    """Microseconds of scan per finding, where a real prompt carries a mark at every word: the
+    cost of a text with thousands of marks (a scraped page's no-break spaces, a watermark after
+    every word), which no throughput row shows. No target; a slow rule shows up here."""
+    from rich.table import Table
+
+    prompt = prompt_files()["claude_code"]
+    swaps = {
+        "U+00A0 for every space": prompt.replace(" ", "\u00a0"),
+        "U+200B after every word": prompt.replace(" ", "\u200b "),
+        "Cyrillic U+043E for every o": prompt.replace("o", "\u043e"),
+        "U+2019 for every '": prompt.replace("'", "\u2019"),
+    }
+    table = Table(title="a mark at every word of the Claude Code prompt: scan time per finding")
+    for column in ("marks", "findings", "us per finding"):
+        table.add_column(column, justify="right" if column != "marks" else "left")
+    for label, text in swaps.items():
+        findings = len(scan(text))
+        seconds = best_seconds(lambda: scan(text))
+        table.add_row(label, str(findings), f"{seconds / max(findings, 1) * 1e6:.0f}")
+    report.console.print(table)
+
+
 def run_dates_bench(report: Report) -> None:
     """The dates detector's own benchmark (issue 6), as a child process with a time limit."""
     import subprocess
@@ -298,6 +322,7 @@ def main() -> int:
 
     report.console.print(report.table)
     per_detector(report, {"pure ASCII": ascii_input, "multilingual": multilingual_input, "all-CJK": cjk, "all-emoji": emoji})
+    per_finding(report)
     run_dates_bench(report)
     report.console.rule()
     report.console.print(f"benchmarked in {time.perf_counter() - began:.0f} s")

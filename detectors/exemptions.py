@@ -12,7 +12,7 @@ import re
 import unicodedata2
 
 from detectors import _tables
-from detectors.neighbourhood import script_ranges, window
+from detectors.neighbourhood import WordList, script_ranges, window
 from detectors.unicode import char_class, in_ranges, script_extensions
 
 _ZWJ = "\N{ZERO WIDTH JOINER}"
@@ -492,9 +492,8 @@ def is_format_conversion(text: str, index: int) -> bool:
 # Frequent English function words that are not words of German, Dutch or the Romance languages
 # ("in", "was", "a" are). Turkish, Azerbaijani and Esperanto, which write U+0131 or accents in
 # otherwise ASCII words, do not use them either.
-_ENGLISH_WORDS = re.compile(
-    r"\b(?:the|and|you|your|are|had|has|have|of|to|for|from|with|this|that|it|be|not|use|when|if|or|my|we|at|by|what|how|please)\b",
-    re.IGNORECASE,
+_ENGLISH_WORDS = WordList(
+    "the and you your are had has have of to for from with this that it be not use when if or my we at by what how please".split()
 )
 _ENGLISH_REACH = 200
 
@@ -517,4 +516,4 @@ def is_english_context(text: str, start: int, end: int, across_lines: bool = Fal
     else:
         low, _ = window(text, start, _ENGLISH_REACH)
         _, high = window(text, max(start, end - 1), _ENGLISH_REACH)
-    return _ENGLISH_WORDS.search(text, low, high) is not None
+    return _ENGLISH_WORDS.found_in(text, low, high)

@@ -20,6 +20,7 @@ import unicodedata2
 from detectors import _tables
 from detectors.char_index import chunks, lookup, membership_table
 from detectors.context import is_dynamic_line
+from detectors.split_pattern import SplitPattern
 from detectors.unicode import char_class, script_extensions
 
 DEFAULT_RADIUS = 24
@@ -51,6 +52,34 @@ PUNCTUATION_LOOK_ALIKES = _punctuation_look_alikes()
 PUNCTUATION_LETTERS = sorted(
     (ord(ch), ord(ch)) for ch in PUNCTUATION_LOOK_ALIKES if unicodedata2.category(ch).startswith("L")
 )
+
+
+class WordList:
+    """Finds any of ``words`` (ASCII) as a whole word, in any letter case.
+
+    The lower-cased text is searched case-sensitively, so that ``re`` skips to the words' first
+    letters; ``\\b(?:the|and|...)\\b`` with IGNORECASE tries every word at every position
+    (60 us against 2 us on a 160-character window that holds none).
+
+    >>> english = WordList(["the", "it"])
+    >>> english.found_in("Use THE tools"), english.found_in("bathe, with"), english.found_in("x the", 1, 5)
+    (True, False, True)
+    >>> english.found_in("bathe", 2), english.found_in("it_s"), english.found_in("its")
+    (False, False, False)
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._pattern = re.compile("(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")\b")
+
+    def found_in(self, text: str, start: int = 0, end: int | None = None) -> bool:
+        """Whether ``text[start:end]`` holds one of the words; a word cut at ``start`` does not count."""
+        lowered = text[start:end].lower()
+        for match in self._pattern.finditer(lowered):
+            at = match.start()
+            before = lowered[at - 1] if at > 0 else (text[start - 1] if start > 0 else " ")
+            if not (before.isalnum() or before == "_"):
+                return True
+        return False
 
 
 def window(text: str, index: int, radius: int = DEFAULT_RADIUS) -> tuple[int, int]:
@@ -107,7 +136,7 @@ def without_ranges(ranges: Iterable[tuple[int, int]], removed: Iterable[tuple[in
 # nothing in ASCII.
 _MARK_LETTERS = ((0x00, 0x7F), (0x02B9, 0x02B9), (0x02BB, 0x02BC), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
 _CONTEXT_RANGES = without_ranges(_tables.LETTER, sorted([*_MARK_LETTERS, *((ord(ch), ord(ch)) for ch in ASCII_LOOK_ALIKES)]))
-_NON_ASCII_LETTER = re.compile(f"[{char_class(_CONTEXT_RANGES)}]")
+_NON_ASCII_LETTER = SplitPattern("<letter>", letter=_CONTEXT_RANGES)
 _ALNUM = re.compile(r"[^\W_]")
 
 # Punctuation that typeset prose uses instead of its ASCII stand-ins: dashes, curly quotes,
@@ -164,7 +193,7 @@ def has_non_ascii_letter(text: str, start: int, end: int) -> bool:
     >>> has_non_ascii_letter("caf\\u00e9 ok", 0, 7), has_non_ascii_letter("cafe\\u2019s", 0, 6)
     (True, False)
     """
-    return _NON_ASCII_LETTER.search(text, start, end) is not None
+    return _NON_ASCII_LETTER.for_text(text[start:end]).search(text, start, end) is not None
 
 
 def has_alnum(text: str, start: int, end: int) -> bool:

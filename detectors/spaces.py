@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from detectors.base import make_finding
 from detectors.char_index import class_ranges, starts
+from detectors.context import is_dynamic_line
 from detectors.exemptions import (
     is_cjk_context,
     is_french_nbsp,
@@ -36,9 +37,9 @@ from detectors.exemptions import (
 from detectors.model import Finding, Severity
 from detectors.neighbourhood import (
     DYNAMIC_REACH,
+    WordList,
     fold_lookalikes,
     has_non_ascii_letter,
-    in_dynamic_line,
     is_typographic,
     window,
 )
@@ -55,11 +56,9 @@ _NUMBER_AFTER = re.compile(r"\d|%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 # English function words that other Latin-script languages rarely write as words of their own,
 # and the words of agent environment blocks ("Is directory a git repo: Yes"). Wider than
 # `detectors.exemptions.is_english_context`, which must not count "is" (Dutch) for its channel.
-_ENGLISH_WORD = re.compile(
-    r"\b(?:the|and|is|are|was|were|you|your|this|that|these|with|for|of|it|its|be|not|or|if|when|"
-    r"do|does|can|will|should|must|any|all|from|by|have|has|an|at|as|we|my|what|which|how|yes|"
-    r"use|run|file|directory|working|today|date|repo|git)\b",
-    re.IGNORECASE,
+_ENGLISH_WORD = WordList(
+    "the and is are was were you your this that these with for of it its be not or if when do does can will should "
+    "must any all from by have has an at as we my what which how yes use run file directory working today date repo git".split()
 )
 _IDEOGRAPHIC_SPACE = "\u3000"
 # The spaces that European typography sets between words; the others are never typed there.
@@ -131,7 +130,11 @@ def _judge(text: str, start: int, end: int) -> tuple[Severity | None, str]:
         return Severity.LOW, "in non-ASCII text"
     if is_typographic(text, low, start) or is_typographic(text, end, high):
         return Severity.LOW, "in typographic prose"
-    if in_dynamic_line(text, start):
+    # The line around, with look-alikes folded, as `in_dynamic_line` reads it; the typographic
+    # rules below read the same span.
+    reach_low, reach_high = window(text, start, DYNAMIC_REACH)
+    folded = fold_lookalikes(text[reach_low:reach_high])
+    if is_dynamic_line(folded, start - reach_low):
         return Severity.HIGH, "in a generated line (date, path or environment value), where U+0020 is used"
     if _is_padding(text, start, end):
         return Severity.LOW, "as padding at the edge of a line"
@@ -143,14 +146,12 @@ def _judge(text: str, start: int, end: int) -> tuple[Severity | None, str]:
         # its noun ("%(count)s\u00a0minutes"), an abbreviation to what follows, and (in French,
         # Czech, Polish, Danish) a short word to the next ("il y a une\u00a0seconde"). The
         # look-alikes around are folded first, so that sanitizing them changes no verdict here.
-        reach_low, reach_high = window(text, start, DYNAMIC_REACH)
-        folded = fold_lookalikes(text[reach_low:reach_high])
         at, after = start - reach_low, end - reach_low
         if _ABBREVIATION_BEFORE.search(folded, low - reach_low, at):
             return Severity.LOW, "after an abbreviation"
         if _NUMBER_BEFORE.search(folded, low - reach_low, at) or _NUMBER_AFTER.match(folded, after):
             return Severity.LOW, "tying a number to its word, as European typography does"
-        if not _ENGLISH_WORD.search(folded):
+        if not _ENGLISH_WORD.found_in(folded):
             short_word = _SHORT_WORD_BEFORE.search(folded, low - reach_low, at)
             if short_word and short_word.group(1).islower() and not _CODE_LIKE.search(folded, low - reach_low, high - reach_low):
                 return Severity.LOW, "after a short word in ASCII text that does not read as English"
