@@ -14,6 +14,7 @@ from detectors.dates import DatesDetector
 from detectors.digits import LookalikeDigitDetector
 from detectors.homoglyphs import HomoglyphDetector
 from detectors.invisible import InvisibleDetector
+from detectors.line_endings import LineEndingDetector
 from detectors.normalization import NormalizationDetector
 from detectors.punctuation import LookalikePunctuationDetector
 from detectors.reserved import ReservedDetector
@@ -27,6 +28,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     InvisibleDetector(),
     BidiDetector(),
     ControlDetector(),
+    LineEndingDetector(),
     ReservedDetector(),
     LookalikePunctuationDetector(),
     LookalikeSpaceDetector(),
