@@ -100,7 +100,8 @@ def analyse_request(
             raise _Skip(f"unknown shape: the body is a JSON {_json_type(body)}")
         api = recognize(method, path, body)
         name = API_GENERIC if api is None else api.value
-        fields = _fields(lambda: generic_fields(body) if api is None else extract_fields(api, body))
+        # Parsed here and never changed: the fields of messages resent unchanged are reused.
+        fields = _fields(lambda: generic_fields(body) if api is None else extract_fields(api, body, remember=True))
     except _Skip as skip:
         return Analysis(name, sha, "skipped", str(skip))
     analysis = _scan_fields(name, sha, fields, cache, conversation_seed, scan_process)

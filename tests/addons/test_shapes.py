@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from addons import shapes as shapes_module
 from addons.jsonpath import parse_path
 from addons.shapes import (
     Api,
@@ -35,6 +36,7 @@ from addons.shapes import (
     parse_json_body,
     recognize,
 )
+from tests.support.bodies import conversation_body
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -836,3 +838,60 @@ def test_only_pure_base64_payloads_are_left_out(data: str, kept: bool) -> None:
     body = {"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}]}]}
     paths = [field.path for field in extract_fields(Api.ANTHROPIC_MESSAGES, body)]
     assert paths == (["$['messages'][0]['content'][0]['source']['data']"] if kept else [])
+
+
+# --- a resent conversation reuses the fields of its unchanged messages ---------------------------
+
+def _fresh_fields(api: Api, body: dict) -> list:
+    saved, shapes_module._MEMO = shapes_module._MEMO, shapes_module._NodeMemo()
+    try:
+        return extract_fields(api, body, remember=True)
+    finally:
+        shapes_module._MEMO = saved
+
+
+def test_the_next_turn_of_a_conversation_gives_the_fields_a_fresh_walk_gives() -> None:
+    body = conversation_body(200_000, marked=True)
+    extract_fields(Api.ANTHROPIC_MESSAGES, body, remember=True)
+    later = copy.deepcopy(body)
+    later["messages"] += [
+        {"role": "assistant", "content": [{"type": "text", "text": "Done: the rounding test passes."}]},
+        {"role": "user", "content": [{"type": "text", "text": "<system-reminder>cwd: /home/alice</system-reminder> Thanks!"}]},
+    ]
+    assert extract_fields(Api.ANTHROPIC_MESSAGES, later, remember=True) == _fresh_fields(Api.ANTHROPIC_MESSAGES, later)
+
+
+def test_an_edited_earlier_message_is_walked_again() -> None:
+    body = conversation_body(50_000, marked=False)
+    extract_fields(Api.ANTHROPIC_MESSAGES, body, remember=True)
+    edited = copy.deepcopy(body)
+    edited["messages"][1]["content"][0]["text"] = "Rewritten history\N{ZERO WIDTH SPACE}"
+    fields = extract_fields(Api.ANTHROPIC_MESSAGES, edited, remember=True)
+    assert fields == _fresh_fields(Api.ANTHROPIC_MESSAGES, edited)
+    assert "Rewritten history\N{ZERO WIDTH SPACE}" in [f.text for f in fields]
+
+
+def test_the_same_item_in_instructions_and_in_input_keeps_each_role() -> None:
+    item = {"type": "message", "content": [{"type": "input_text", "text": "Be brief."}]}
+    body = {"instructions": [item], "input": [item]}
+    extract_fields(Api.OPENAI_RESPONSES, copy.deepcopy(body), remember=True)
+    fields = extract_fields(Api.OPENAI_RESPONSES, body, remember=True)
+    assert fields == _fresh_fields(Api.OPENAI_RESPONSES, body)
+    assert [f.role for f in fields] == [Role.SYSTEM, Role.USER]
+
+
+def test_the_memo_forgets_everything_past_its_bounds() -> None:
+    memo = shapes_module._NodeMemo(limit=2, chars=10)
+    field = TextField("$['messages'][0]", Role.USER, "hello")
+    memo.put("$['messages'][0]", (), {"a": "hello"}, [field])
+    assert memo.get("$['messages'][0]", (), {"a": "hello"}) == [field]
+    memo.put("$['messages'][1]", (), {"a": "world!"}, [TextField("$['messages'][1]", Role.USER, "world!")])
+    assert memo.get("$['messages'][0]", (), {"a": "hello"}) is None  # 11 characters: cleared first
+
+
+def test_a_node_changed_in_place_is_walked_again() -> None:
+    body = conversation_body(50_000, marked=False)
+    extract_fields(Api.ANTHROPIC_MESSAGES, body, remember=True)
+    body["tools"][0]["description"] += "\N{ZERO WIDTH JOINER}"
+    fields = extract_fields(Api.ANTHROPIC_MESSAGES, body, remember=True)
+    assert any(f.text.endswith("\N{ZERO WIDTH JOINER}") for f in fields)
