@@ -26,7 +26,8 @@ _DYNAMIC_LINE = re.compile(
 
 # A character or word every alternative of `_DYNAMIC_LINE` needs: one scan of the line costs a
 # tenth of trying the nine alternatives at every position, and most prose lines hold none.
-_DYNAMIC_HINT = re.compile(r"[\d/=:<]|today", re.IGNORECASE)
+DYNAMIC_HINT_CHARACTERS = "/=:<"
+_DYNAMIC_HINT = re.compile(rf"[\d{DYNAMIC_HINT_CHARACTERS}]|today", re.IGNORECASE)
 
 
 def line_bounds(text: str, index: int) -> tuple[int, int]:

@@ -19,8 +19,8 @@ import unicodedata2
 
 from detectors import _tables
 from detectors.char_index import chunks, lookup, membership_table
-from detectors.context import is_dynamic_line
-from detectors.split_pattern import SplitPattern
+from detectors.context import DYNAMIC_HINT_CHARACTERS, is_dynamic_line
+from detectors.split_pattern import SplitPattern, merged
 from detectors.unicode import char_class, script_extensions
 
 DEFAULT_RADIUS = 24
@@ -167,6 +167,13 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# What `detectors.context.is_dynamic_line` needs in a line, before or after folding: a digit,
+# one of its characters or a look-alike of one, or "today".
+_FOLDED_DYNAMIC_HINT = SplitPattern(
+    "[\\d" + re.escape(DYNAMIC_HINT_CHARACTERS) + "]|<folded>|today",
+    re.IGNORECASE,
+    folded=merged({cp for cp, ascii_ in _FOLD.items() if ascii_ in DYNAMIC_HINT_CHARACTERS or ascii_.isdigit()}),
+)
 
 
 def fold_lookalikes(text: str) -> str:
@@ -184,6 +191,8 @@ def fold_lookalikes(text: str) -> str:
 def in_dynamic_line(text: str, index: int) -> bool:
     """`detectors.context.is_dynamic_line` on the folded line around ``index``, up to 80 characters each side."""
     low, high = window(text, index, DYNAMIC_REACH)
+    if _FOLDED_DYNAMIC_HINT.for_text(text[low:high]).search(text, low, high) is None:
+        return False  # most prose: no need to fold it
     return is_dynamic_line(fold_lookalikes(text[low:high]), index - low)
 
 

@@ -20,6 +20,7 @@ from detectors.punctuation import LookalikePunctuationDetector
 from detectors.reserved import ReservedDetector
 from detectors.spaces import LookalikeSpaceDetector
 from detectors.tag_smuggling import TagSmugglingDetector
+from detectors.trailing_whitespace import TrailingWhitespaceDetector
 from detectors.variation_selectors import VariationSelectorDetector
 
 DEFAULT_DETECTORS: tuple[Detector, ...] = (
@@ -29,6 +30,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     BidiDetector(),
     ControlDetector(),
     LineEndingDetector(),
+    TrailingWhitespaceDetector(),
     ReservedDetector(),
     LookalikePunctuationDetector(),
     LookalikeSpaceDetector(),
