@@ -13,6 +13,7 @@ text: verdicts such as the punctuation detector's consistency rule read all of i
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -76,16 +77,17 @@ def sanitize(
     current = text
     candidates = scan(text) if findings is None else list(findings)
     steps: list[SanitizeStep] = []
+    offsets = _Offsets(steps)
     applied: list[Finding] = []
     for _ in range(MAX_ROUNDS):
         chosen = _non_overlapping(
             f for f in candidates
             if f.replacement is not None and f.severity >= threshold and f.end > f.start
-            and (accept is None or accept(in_original(f, steps)))
+            and (accept is None or accept(offsets.in_original(f)))
         )
         if not chosen:
             break
-        applied.extend(in_original(f, steps) for f in chosen)
+        applied.extend(offsets.in_original(f) for f in chosen)
         round_steps = [
             SanitizeStep.model_construct(
                 start=f.start, end=f.end, original=current[f.start:f.end],
@@ -93,7 +95,8 @@ def sanitize(
             )
             for f in chosen
         ]
-        current, steps = replay(current, round_steps), _fold(text, current, steps, round_steps)
+        current, steps = replay(current, round_steps), _fold(text, current, offsets, round_steps)
+        offsets = _Offsets(steps)
         if not settles:
             break
         candidates = scan(current)
@@ -116,15 +119,6 @@ def replay(text: str, steps: Sequence[SanitizeStep]) -> str:
     return "".join(pieces)
 
 
-def in_original(finding: Finding, steps: Sequence[SanitizeStep]) -> Finding:
-    """``finding`` (offsets in the text ``steps`` wrote) with the offsets of the original text;
-    a span that starts or ends inside a rewritten piece grows to the whole piece."""
-    if not steps:
-        return finding
-    start, end = _back(finding.start, steps, at_end=False), _back(finding.end, steps, at_end=True)
-    return finding.model_copy(update={"start": start, "end": max(start, end)})
-
-
 def _non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
     chosen: list[Finding] = []
     cursor = 0
@@ -135,35 +129,65 @@ def _non_overlapping(findings: Iterable[Finding]) -> list[Finding]:
     return chosen
 
 
-def _back(position: int, steps: Sequence[SanitizeStep], *, at_end: bool) -> int:
-    """Where ``position`` of the rewritten text was before ``steps`` (sorted, non-overlapping)."""
-    delta = 0
-    for step in steps:
-        start_now = step.start + delta
-        end_now = start_now + len(step.replacement)
-        if position < start_now or (at_end and position == start_now):
-            break
+class _Offsets:
+    """Positions in the text ``steps`` (sorted, non-overlapping) wrote, mapped back to the
+    original and forth; each look-up a bisection, so that a round over thousands of marks
+    stays linear."""
+
+    def __init__(self, steps: list[SanitizeStep]) -> None:
+        self.steps = steps
+        self.starts_now: list[int] = []
+        self.ends_now: list[int] = []
+        self.shift_after: list[int] = []  # rewritten text minus original length, up to each step's end
+        shift = 0
+        for step in steps:
+            start_now = step.start + shift
+            self.starts_now.append(start_now)
+            self.ends_now.append(start_now + len(step.replacement))
+            shift += len(step.replacement) - (step.end - step.start)
+            self.shift_after.append(shift)
+        self.starts = [step.start for step in steps]
+        self.ends = [step.end for step in steps]
+
+    def back(self, position: int, *, at_end: bool) -> int:
+        """Where ``position`` of the rewritten text was; inside a rewritten piece, the piece's
+        start (or, for an end, its end)."""
+        index = (bisect_left if at_end else bisect_right)(self.starts_now, position) - 1
+        if index < 0:
+            return position
+        end_now = self.ends_now[index]
         if position < end_now or (at_end and position == end_now):
+            step = self.steps[index]
             return step.end if at_end else step.start
-        delta += len(step.replacement) - (step.end - step.start)
-    return position - delta
+        return position - self.shift_after[index]
+
+    def forward(self, position: int) -> int:
+        """Where ``position`` of the original (at no step's inside) is in the rewritten text."""
+        index = bisect_right(self.ends, position) - 1
+        return position + (self.shift_after[index] if index >= 0 else 0)
+
+    def inside(self, low: int, high: int) -> range:
+        """The indexes of the steps within ``[low, high)`` of the original."""
+        return range(bisect_left(self.starts, low), bisect_right(self.ends, high))
+
+    def in_original(self, finding: Finding) -> Finding:
+        """``finding`` (offsets in the rewritten text) with the original's offsets; a span that
+        starts or ends inside a rewritten piece grows to the whole piece."""
+        if not self.steps:
+            return finding
+        start, end = self.back(finding.start, at_end=False), self.back(finding.end, at_end=True)
+        return finding.model_copy(update={"start": start, "end": max(start, end)})
 
 
-def _forward(position: int, steps: Sequence[SanitizeStep]) -> int:
-    """Where ``position`` of the original (at no step's inside) is in the rewritten text."""
-    return position + sum(len(s.replacement) - (s.end - s.start) for s in steps if s.end <= position)
-
-
-def _fold(
-    original: str, current: str, steps: list[SanitizeStep], round_steps: list[SanitizeStep]
-) -> list[SanitizeStep]:
-    """``steps`` (on ``original``, giving ``current``) followed by ``round_steps`` (on ``current``),
-    as one list of steps on ``original``. A round step that touches an earlier rewrite merges
-    with it into one step over both."""
+def _fold(original: str, current: str, offsets: _Offsets, round_steps: list[SanitizeStep]) -> list[SanitizeStep]:
+    """The steps of ``offsets`` (on ``original``, giving ``current``) followed by ``round_steps``
+    (on ``current``), as one list of steps on ``original``. A round step that touches an
+    earlier rewrite merges with it into one step over both."""
+    steps = offsets.steps
     if not steps:
         return round_steps
     spans = sorted(
-        (_back(r.start, steps, at_end=False), _back(r.end, steps, at_end=True), r) for r in round_steps
+        (offsets.back(r.start, at_end=False), offsets.back(r.end, at_end=True), r) for r in round_steps
     )
     groups: list[tuple[int, int, list[SanitizeStep]]] = []
     for start, end, step in spans:
@@ -172,14 +196,17 @@ def _fold(
             groups[-1] = (low, max(high, end), [*members, step])
         else:
             groups.append((start, end, [step]))
-    kept = [s for s in steps if not any(low <= s.start and s.end <= high for low, high, _ in groups)]
+    absorbed: set[int] = set()
     merged: list[SanitizeStep] = []
     for low, high, members in groups:
-        low_now, high_now = _forward(low, steps), _forward(high, steps)
+        earlier = offsets.inside(low, high)
+        absorbed.update(earlier)
+        low_now, high_now = offsets.forward(low), offsets.forward(high)
         inside = [m.model_copy(update={"start": m.start - low_now, "end": m.end - low_now}) for m in members]
-        reasons = [s.reason for s in steps if low <= s.start and s.end <= high] + [m.reason for m in members]
+        reasons = [steps[i].reason for i in earlier] + [m.reason for m in members]
         merged.append(SanitizeStep.model_construct(
             start=low, end=high, original=original[low:high],
             replacement=replay(current[low_now:high_now], inside), reason=", ".join(dict.fromkeys(reasons)),
         ))
+    kept = [step for i, step in enumerate(steps) if i not in absorbed]
     return sorted(kept + merged, key=lambda s: s.start)

@@ -13,7 +13,8 @@ from glyphguard._data import ucd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detectors import Severity, _tables, replay, sanitize, scan
+from detectors import SanitizeStep, Severity, _tables, replay, sanitize, scan
+from detectors.sanitizing import _Offsets
 from tests.support.detector_findings import PROMPTS, read_prompt
 
 
@@ -110,3 +111,35 @@ def test_findings_given_alone_are_applied_as_chosen() -> None:
     homoglyph = [finding for finding in scan(line) if finding.detector == "homoglyph"]
     assert sanitize(line, findings=homoglyph).text == "Use the pa\U0001d564aword field."
     assert sanitize(line, findings=homoglyph, accept=lambda finding: True).text == "Use the pasaword field."
+
+
+def _back_by_walking(position: int, steps: list, at_end: bool) -> int:
+    """The plain walk over the steps that `_Offsets.back` bisects (the add-on's former code)."""
+    shift = 0
+    for step in steps:
+        start_now = step.start + shift
+        end_now = start_now + len(step.replacement)
+        if position < start_now or (at_end and position == start_now):
+            break
+        if position < end_now or (at_end and position == end_now):
+            return step.end if at_end else step.start
+        shift += len(step.replacement) - (step.end - step.start)
+    return position - shift
+
+
+STEP = st.tuples(st.integers(0, 3), st.integers(1, 3), st.sampled_from(["", "'", "ab", "xyz"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(STEP, max_size=8))
+def test_offsets_map_back_as_the_plain_walk_does(gaps_and_steps) -> None:
+    steps, cursor = [], 0
+    for gap, length, replacement in gaps_and_steps:
+        start = cursor + gap
+        steps.append(SanitizeStep(start=start, end=start + length, original="?" * length, replacement=replacement, reason="r"))
+        cursor = start + length
+    offsets = _Offsets(steps)
+    rewritten_length = cursor + 3 + sum(len(s.replacement) - (s.end - s.start) for s in steps)
+    for position in range(rewritten_length + 1):
+        for at_end in (False, True):
+            assert offsets.back(position, at_end=at_end) == _back_by_walking(position, steps, at_end)
