@@ -223,8 +223,8 @@ class HomoglyphDetector:
         for index in _LOOK_ALIKES_IN_ASCII_CONTEXT.find(text):
             if index in rewritten:
                 continue  # its word's verdict stands; `sanitize` rescans what the rewrite makes of it
-            if text[index] in _ONLY_ALONE and (text[index - 1:index].isalnum() or text[index + 1:index + 2].isalnum()):
-                continue
+            if text[index] in _ONLY_ALONE and (_is_ascii_alnum(text[index - 1:index]) or _is_ascii_alnum(text[index + 1:index + 2])):
+                continue  # part of a word with ASCII letters, which `_judge_word` judged
             verdict = _judge_visible(text, index)
             if verdict is not None:
                 kind, severity, message, replacement = verdict
@@ -434,6 +434,10 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
     alone = not before.isalnum() and not after.isalnum()
     if ch in _ALONE and alone and _passes_for_a_word(text, index):
         return _look_alike(text, index, "look-alike-word", _ALONE[ch], "as a word of its own", Severity.MEDIUM)
+    if ch in _ALONE and not alone and _whole_word_of_look_alikes(text, index):
+        return _look_alike(
+            text, index, "look-alike-word", _ALONE[ch], "in a word written only with look-alikes of ASCII letters", Severity.MEDIUM,
+        )
     if ch in _IN_WORD and _word_boundary(before) and _word_boundary(after) and not _is_glyph_of_its_own(text, index):
         return _look_alike(text, index, "look-alike-word", _IN_WORD[ch], "as a word of its own", Severity.MEDIUM)
     if ch in _DIGIT_LOOK_ALIKES:
@@ -444,6 +448,33 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
         severity, where = _punctuation_ladder(text, index)
         return "look-alike-punctuation", severity, f"{describe(ch)} passes for {_PUNCTUATION[ch]!r} {where}", _PUNCTUATION[ch]
     return None
+
+
+_WORD_REACH_LOOK_ALIKES = 32
+# Scripts whose letters spell English words convincingly (Arabic or Hebrew letters join or run
+# right to left, and do not).
+_WHOLE_WORD_SCRIPTS = frozenset({"Cyrillic", "Greek", "Armenian"})
+
+
+def _whole_word_of_look_alikes(text: str, index: int) -> bool:
+    """Whether the word around ``text[index]`` is written only with letters of another script
+    than Latin that pass for ASCII letters: UTS #39's whole-script confusable ("\u0441\u043e\u0501\u0435"
+    for "code"), which no mixed-script test sees. Quoted on its own, it is being shown."""
+    start = index
+    while start > max(0, index - _WORD_REACH_LOOK_ALIKES) and text[start - 1].isalpha():
+        start -= 1
+    end = index + 1
+    while end < min(len(text), index + _WORD_REACH_LOOK_ALIKES) and text[end].isalpha():
+        end += 1
+    word = text[start:end]
+    if len(word) < 2 or not all(letter in _ALONE and script(letter) in _WHOLE_WORD_SCRIPTS for letter in word):
+        return False
+    if 0 < start and end < len(text) and text[start - 1] == text[end] and text[end] in _QUOTES:
+        return False
+    # A Serbian "\u0458\u0435\u0440" between placeholders is a word of the Serbian sentence around it.
+    low, _ = window(text, start, _VERDICT_REACH)
+    _, high = window(text, end - 1, _VERDICT_REACH)
+    return not has_non_ascii_letter(text, low, start) and not has_non_ascii_letter(text, end, high)
 
 
 def _drawn(text: str, index: int) -> bool:
@@ -493,6 +524,10 @@ def _word_boundary(ch: str) -> bool:
 
 def _is_ascii_letter(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _is_ascii_digit(ch: str) -> bool:

@@ -276,3 +276,26 @@ def test_ascii_context_finder_crosses_chunk_boundaries() -> None:
     chunk = 1 << 16
     text = "a" * (chunk - 3) + "\u05e9aa\u2502" + "a" * 30 + "\u2502"
     assert AsciiContextFinder([(0x2502, 0x2502)]).find(text) == [chunk + 31]
+
+
+@pytest.mark.parametrize("word, look_alike", [
+    ("code", "\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER KOMI DE}\N{CYRILLIC SMALL LETTER IE}"),
+    ("you", "\N{CYRILLIC SMALL LETTER U}\N{CYRILLIC SMALL LETTER O}\N{ARMENIAN SMALL LETTER SEH}"),
+])
+def test_a_word_spelled_only_with_look_alikes_in_an_english_prompt_is_an_alarm(word: str, look_alike: str) -> None:
+    prompt = read_prompt("claude_code.txt")
+    marked = prompt.replace(word, look_alike, 1)
+    at = marked.index(look_alike)
+    found = [f for f in alarms(marked) if at <= f.start < at + len(look_alike)]
+    assert [f.kind for f in found] == ["look-alike-word"] * len(word)
+    assert sanitize(marked).text == prompt
+
+
+@pytest.mark.parametrize("text", [
+    # a Serbian word of look-alike letters between placeholders, in a Serbian sentence
+    "Опција „future“ није доступна за „%(verbose_name_plural)s“ јер %(class_name)s.allow_future има вредност False.",
+    # shown, not read
+    "A whole-script look-alike such as `\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER KOMI DE}\N{CYRILLIC SMALL LETTER IE}` fools a reader.",
+])
+def test_look_alike_words_in_their_own_text_or_quoted_are_no_alarm(text: str) -> None:
+    assert alarms(text) == []
