@@ -434,9 +434,10 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
     alone = not before.isalnum() and not after.isalnum()
     if ch in _ALONE and alone and _passes_for_a_word(text, index):
         return _look_alike(text, index, "look-alike-word", _ALONE[ch], "as a word of its own", Severity.MEDIUM)
-    if ch in _ALONE and not alone and _whole_word_of_look_alikes(text, index):
+    if ASCII_LOOK_ALIKES.get(ch, "").isalpha() and not alone and _whole_word_of_look_alikes(text, index):
         return _look_alike(
-            text, index, "look-alike-word", _ALONE[ch], "in a word written only with look-alikes of ASCII letters", Severity.MEDIUM,
+            text, index, "look-alike-word", ASCII_LOOK_ALIKES[ch], "in a word written only with look-alikes of ASCII letters",
+            Severity.MEDIUM,
         )
     if ch in _IN_WORD and _word_boundary(before) and _word_boundary(after) and not _is_glyph_of_its_own(text, index):
         return _look_alike(text, index, "look-alike-word", _IN_WORD[ch], "as a word of its own", Severity.MEDIUM)
@@ -451,9 +452,15 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
 
 
 _WORD_REACH_LOOK_ALIKES = 32
-# Scripts whose letters spell English words convincingly (Arabic or Hebrew letters join or run
-# right to left, and do not).
+# Scripts whose letters alone spell English words convincingly (Arabic or Hebrew letters join
+# or run right to left, and do not). A word mixing look-alikes of two scripts (Cherokee and
+# Cyrillic, a mathematical italic and an Armenian letter) is no word of any language.
 _WHOLE_WORD_SCRIPTS = frozenset({"Cyrillic", "Greek", "Armenian"})
+
+
+def _spells(ch: str) -> bool:
+    """A letter, or a symbol that passes for one (U+2373 APL IOTA for i): part of a word."""
+    return ch.isalpha() or ASCII_LOOK_ALIKES.get(ch, "").isalpha()
 
 
 def _whole_word_of_look_alikes(text: str, index: int) -> bool:
@@ -461,14 +468,17 @@ def _whole_word_of_look_alikes(text: str, index: int) -> bool:
     than Latin that pass for ASCII letters: UTS #39's whole-script confusable ("\u0441\u043e\u0501\u0435"
     for "code"), which no mixed-script test sees. Quoted on its own, it is being shown."""
     start = index
-    while start > max(0, index - _WORD_REACH_LOOK_ALIKES) and text[start - 1].isalpha():
+    while start > max(0, index - _WORD_REACH_LOOK_ALIKES) and _spells(text[start - 1]):
         start -= 1
     end = index + 1
-    while end < min(len(text), index + _WORD_REACH_LOOK_ALIKES) and text[end].isalpha():
+    while end < min(len(text), index + _WORD_REACH_LOOK_ALIKES) and _spells(text[end]):
         end += 1
     word = text[start:end]
-    if len(word) < 2 or not all(letter in _ALONE and script(letter) in _WHOLE_WORD_SCRIPTS for letter in word):
+    if len(word) < 2 or not all(ASCII_LOOK_ALIKES.get(letter, "").isalpha() for letter in word):
         return False
+    scripts = {script(letter) for letter in word}
+    if len(scripts) == 1 and not scripts <= _WHOLE_WORD_SCRIPTS:
+        return False  # one script of its own: IPA, Cherokee, a styled (mathematical) word
     if 0 < start and end < len(text) and text[start - 1] == text[end] and text[end] in _QUOTES:
         return False
     # A Serbian "\u0458\u0435\u0440" between placeholders is a word of the Serbian sentence around it.

@@ -299,3 +299,18 @@ def test_a_word_spelled_only_with_look_alikes_in_an_english_prompt_is_an_alarm(w
 ])
 def test_look_alike_words_in_their_own_text_or_quoted_are_no_alarm(text: str) -> None:
     assert alarms(text) == []
+
+
+@pytest.mark.parametrize("word, look_alike", [
+    # mathematical letters of three styles and a Cyrillic ghe: no ASCII letter to mix with
+    ("user", "\N{MATHEMATICAL SANS-SERIF BOLD SMALL U}\N{MATHEMATICAL FRAKTUR SMALL S}"
+             "\N{MATHEMATICAL ITALIC SMALL E}\N{CYRILLIC SMALL LETTER GHE}"),
+    # Cherokee and Cyrillic
+    ("use", "\N{MATHEMATICAL FRAKTUR SMALL U}\N{CHEROKEE SMALL LETTER DU}\N{SCRIPT SMALL E}"),
+])
+def test_a_word_of_look_alikes_from_several_scripts_is_an_alarm_and_sanitized_to_ascii(word: str, look_alike: str) -> None:
+    prompt = read_prompt("claude_code.txt")
+    marked = prompt.replace(f" {word} ", f" {look_alike} ", 1)
+    assert marked != prompt and sanitize(marked).text == prompt
+    at = marked.index(look_alike)
+    assert any(at <= f.start < at + len(look_alike) for f in alarms(marked))
