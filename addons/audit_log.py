@@ -227,18 +227,22 @@ def within_cap(entries: Sequence[Entry], cap: int = MAX_LOGGED_FINDINGS) -> tupl
         return list(entries), []
     ranked = sorted(range(len(entries)), key=lambda i: (entries[i].repeat, -entries[i].finding.severity.rank, i))
     listed = set(ranked[:cap])
-    groups: dict[tuple[str, str, str, Severity, bool], OmittedFindings] = {}
+    first: dict[tuple[str, str, str, Severity, bool], Entry] = {}
+    counts: dict[tuple[str, str, str, Severity, bool], int] = {}
     for index, entry in enumerate(entries):
         if index in listed:
             continue
-        finding = entry.finding
-        key = (entry.role, finding.detector, finding.kind, finding.severity, entry.rewritten)
-        group = groups.get(key)
-        groups[key] = OmittedFindings(
-            role=entry.role, detector=finding.detector, kind=finding.kind, severity=finding.severity,
-            rewritten=entry.rewritten, count=1, first_path=entry.path, first_start=finding.start,
-        ) if group is None else group.model_copy(update={"count": group.count + 1})
-    return [entries[i] for i in sorted(listed)], list(groups.values())
+        key = (entry.role, entry.finding.detector, entry.finding.kind, entry.finding.severity, entry.rewritten)
+        first.setdefault(key, entry)
+        counts[key] = counts.get(key, 0) + 1
+    omitted = [
+        OmittedFindings(
+            role=entry.role, detector=entry.finding.detector, kind=entry.finding.kind, severity=entry.finding.severity,
+            rewritten=entry.rewritten, count=counts[key], first_path=entry.path, first_start=entry.finding.start,
+        )
+        for key, entry in first.items()
+    ]
+    return [entries[i] for i in sorted(listed)], omitted
 
 
 def encode_record(record: LogRecord) -> bytes:

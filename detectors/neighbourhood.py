@@ -21,7 +21,7 @@ from detectors import _tables
 from detectors.char_index import chunks, lookup, membership_table
 from detectors.context import DYNAMIC_HINT_CHARACTERS, is_dynamic_line
 from detectors.split_pattern import SplitPattern, merged
-from detectors.unicode import char_class, script_extensions
+from detectors.unicode import char_class, in_ranges, script_extensions
 
 DEFAULT_RADIUS = 24
 DYNAMIC_REACH = 80
@@ -41,7 +41,7 @@ def _punctuation_look_alikes() -> dict[str, str]:
     return {
         ch: p for ch, p in ASCII_LOOK_ALIKES.items()
         if not p.isalnum() and ch != TYPOGRAPHIC_RANGE_DASH
-        and not any(low <= ord(ch) <= high for table in (_tables.FULLWIDTH_ASCII, _tables.EXTENDED_PICTOGRAPHIC) for low, high in table)
+        and not in_ranges(ord(ch), _tables.FULLWIDTH_ASCII) and not in_ranges(ord(ch), _tables.EXTENDED_PICTOGRAPHIC)
     }
 
 

@@ -26,7 +26,6 @@ from typing import ClassVar
 
 from detectors.base import make_finding
 from detectors.char_index import class_ranges, starts
-from detectors.context import is_dynamic_line
 from detectors.exemptions import (
     is_cjk_context,
     is_french_nbsp,
@@ -40,6 +39,7 @@ from detectors.neighbourhood import (
     WordList,
     fold_lookalikes,
     has_non_ascii_letter,
+    in_dynamic_line,
     is_typographic,
     window,
 )
@@ -130,11 +130,7 @@ def _judge(text: str, start: int, end: int) -> tuple[Severity | None, str]:
         return Severity.LOW, "in non-ASCII text"
     if is_typographic(text, low, start) or is_typographic(text, end, high):
         return Severity.LOW, "in typographic prose"
-    # The line around, with look-alikes folded, as `in_dynamic_line` reads it; the typographic
-    # rules below read the same span.
-    reach_low, reach_high = window(text, start, DYNAMIC_REACH)
-    folded = fold_lookalikes(text[reach_low:reach_high])
-    if is_dynamic_line(folded, start - reach_low):
+    if in_dynamic_line(text, start):
         return Severity.HIGH, "in a generated line (date, path or environment value), where U+0020 is used"
     if _is_padding(text, start, end):
         return Severity.LOW, "as padding at the edge of a line"
@@ -146,6 +142,8 @@ def _judge(text: str, start: int, end: int) -> tuple[Severity | None, str]:
         # its noun ("%(count)s\u00a0minutes"), an abbreviation to what follows, and (in French,
         # Czech, Polish, Danish) a short word to the next ("il y a une\u00a0seconde"). The
         # look-alikes around are folded first, so that sanitizing them changes no verdict here.
+        reach_low, reach_high = window(text, start, DYNAMIC_REACH)
+        folded = fold_lookalikes(text[reach_low:reach_high])
         at, after = start - reach_low, end - reach_low
         if _ABBREVIATION_BEFORE.search(folded, low - reach_low, at):
             return Severity.LOW, "after an abbreviation"
