@@ -30,6 +30,7 @@ _CODE_SPACE = 0x110000
 # Characters per numpy pass: 4 bytes each for the code points, 2 for their flags.
 _CHUNK = 1 << 16
 _MAX_BITS = 16
+_FEW = 32  # below this many offsets, a Python loop beats numpy's per-call overhead
 
 
 class TriggerTable:
@@ -89,20 +90,51 @@ class CharIndex:
             # One pass for all listed families, then each family among those few offsets.
             found = np.flatnonzero(flags & np.uint16(listed_bits))
             found_flags = flags[found]
+            if len(found) <= _FEW:   # a few offsets: sorted out in Python, cheaper than per-family masks
+                pairs = list(zip(found.tolist(), found_flags.tolist()))
+                for family in table.listed:
+                    if in_chunk >> family & 1:
+                        kept = [low + offset for offset, bits in pairs if bits >> family & 1]
+                        self._offsets[family].append(np.array(kept, dtype=offset_type))
+                continue
             found = found.astype(offset_type) + offset_type(low)
             for family in table.listed:
                 if in_chunk >> family & 1:
                     self._offsets[family].append(found[found_flags & np.uint16(1 << family) != 0])
         self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
 
-    def candidates(self, family: int) -> Iterator[int]:
-        """Offsets of the characters among the triggers of ``family``, in order (a chunk's worth
-        of Python ints at a time: a text made of trigger characters would otherwise need 8+
-        bytes each)."""
+    def candidates(self, family: int) -> Offsets:
+        """Offsets of the characters among the triggers of ``family``, in order."""
         if family not in self._offsets:
             raise ValueError(f"family {family} is not listed in this index's TriggerTable")
-        for found in self._offsets[family]:
-            yield from found.tolist()
+        return Offsets(self._offsets[family])
+
+
+class Offsets:
+    """Sorted offsets kept as numpy chunks. Iterating gives Python ints a chunk's worth at a
+    time (a text made of trigger characters would otherwise need 8+ bytes each); a detector
+    that works on arrays takes `array` instead.
+
+    >>> offsets = Offsets([np.array([1, 5]), np.array([9])])
+    >>> list(offsets), offsets.array().tolist()
+    ([1, 5, 9], [1, 5, 9])
+    """
+
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self._parts = parts
+
+    def __iter__(self) -> Iterator[int]:
+        for part in self._parts:
+            yield from part.tolist()
+
+    def array(self) -> np.ndarray:
+        """All offsets in one array."""
+        return np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.intp)
+
+
+def offset_array(offsets: Iterable[int]) -> np.ndarray:
+    """``offsets`` as a numpy array, without a detour through Python ints for `Offsets`."""
+    return offsets.array() if isinstance(offsets, Offsets) else np.fromiter(offsets, dtype=np.intp)
 
 
 def class_ranges(body: str) -> list[tuple[int, int]]:
@@ -165,6 +197,14 @@ def runs(offsets: np.ndarray) -> list[tuple[int, int]]:
     >>> runs(np.array([1, 2, 3, 7, 9, 10]))
     [(1, 4), (7, 8), (9, 11)]
     """
+    if len(offsets) <= _FEW:
+        found: list[tuple[int, int]] = []
+        for offset in offsets.tolist():
+            if found and found[-1][1] == offset:
+                found[-1] = (found[-1][0], offset + 1)
+            else:
+                found.append((offset, offset + 1))
+        return found
     starts, ends = run_bounds(offsets)
     return list(zip(starts.tolist(), ends.tolist()))
 

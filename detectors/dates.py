@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import ClassVar
 
@@ -29,6 +29,7 @@ import unicodedata2
 
 from detectors import _tables
 from detectors.base import make_finding
+from detectors.char_index import offset_array
 from detectors.context import is_dynamic_line, line_bounds
 from detectors.date_signature import (
     ASCII_CANDIDATE, ASCII_FORM, DateMatch, digit_heavy, line_pattern, may_hold_lookalike, scan_windows, seed_windows,
@@ -55,15 +56,16 @@ class DatesDetector:
     ascii_relevant: ClassVar[bool] = True
     # Every date and time has digits (see detectors.char_index): text without any is skipped.
     triggers: ClassVar[list[tuple[int, int]]] = sorted([(0x30, 0x39), *_tables.NON_ASCII_DECIMAL_DIGIT])
+    takes_candidates: ClassVar[bool] = True  # find() may be given the offsets of the digits
 
     def __init__(self, disclosure_severity: Severity = Severity.INFO) -> None:
         self.disclosure_severity = Severity.parse(disclosure_severity)
 
-    def find(self, text: str) -> Iterator[Finding]:
+    def find(self, text: str, candidates: Iterable[int] | None = None) -> Iterator[Finding]:
         zeroed = zero_ascii_bytes(text) if text.isascii() else None
         if zeroed is not None and b"0" not in zeroed:
             return
-        matches = self._matches(text, zeroed)
+        matches = self._matches(text, zeroed, candidates)
         if not matches:
             return
         # Skeleton examples repeat a match to weigh it; a look-alike is reported once.
@@ -73,7 +75,7 @@ class DatesDetector:
         yield from self._outliers(text, matches)
         yield from self._disclosures(text, matches)
 
-    def _matches(self, text: str, zeroed: bytes | None) -> list[DateMatch]:
+    def _matches(self, text: str, zeroed: bytes | None, digits: Iterable[int] | None) -> list[DateMatch]:
         """All matches; in a long digit-heavy text, one example line per line skeleton."""
         heavy = None  # digit_heavy(zeroed), counted once
         if len(text) > _SKELETON_MIN_LENGTH and (zeroed is not None or digit_heavy(zero_utf8_bytes(_sample(text)))):
@@ -84,7 +86,7 @@ class DatesDetector:
                 if examples is not None:
                     return examples
         if zeroed is None:
-            return scan_windows(text, *unicode_plan(text))
+            return scan_windows(text, *unicode_plan(text, None if digits is None else offset_array(digits)))
         return scan_windows(text, ASCII_CANDIDATE, seed_windows(text, zeroed, heavy))
 
     def _lookalikes(self, text: str, match: DateMatch) -> Iterator[Finding]:

@@ -31,6 +31,8 @@ def _table() -> TriggerTable:
     "family \U0001f468\u200d\U0001f469\u200d\U0001f467 flag \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
     "lone surrogate \ud800 and private use \ue000",
     "",
+    # More trigger characters than the few sorted out in Python: the vectorised split.
+    "Aujourd\u2019hui, le 24\u00a0novembre 2026\u00a0: caf\u00e9 cre\u0300me. " * 12,
 ])
 def test_candidates_are_exactly_the_trigger_characters(text: str) -> None:
     families = [d.triggers for d in DEFAULT_DETECTORS if getattr(d, "triggers", None) is not None]
@@ -82,6 +84,13 @@ def test_runs(offsets: list[int], expected: list[tuple[int, int]]) -> None:
     assert run_starts(array, 2).tolist() == [s for s, e in expected if e - s >= 2]
 
 
+def test_runs_of_many_offsets_agree_with_the_vectorised_bounds() -> None:
+    offsets = np.array(sorted({(i * 7919) % 1000 for i in range(300)}), dtype=np.intp)
+    starts, ends = run_bounds(offsets)
+    assert runs(offsets) == list(zip(starts.tolist(), ends.tolist()))
+    assert runs(offsets[:5]) == [(s, e) for s, e in runs(offsets) if e <= offsets[4] + 1]
+
+
 def test_positions_match_a_per_character_loop_over_chunks() -> None:
     text = ("caf\u00e9 e\u0301 " * (CHUNK // 4))[: CHUNK * 2 + 7]
     marks = [(0x300, 0x36F)]
@@ -108,6 +117,10 @@ def test_too_many_families_is_an_error() -> None:
     "Bonjour\u00a0! \u00ab\u00a0citation\u00a0\u00bb Z\u0336a\u0337l\u0338g\u0335o\u0334 \ufb01le \u212aelvin",
     "plain\u200b\u200c\u200b\u200c\u200b\u200c\u200b\u200c\u200b hidden \U000e0041\U000e0042 tail\u202e",
     "\u0645\u0631\u062d\u0628\u0627\u200c\u0628\u0627 \u0928\u092e\u0938\u094d\u0924\u0947 \U0001f469\u200d\U0001f4bb",
+    # Dates get the digits' offsets from the index: astral digits, emoji without them, one digit.
+    "Le 2026-11-24 \U0001f642 puis le \U0001d7d0\U0001d7ce\U0001d7d0\U0001d7d4-11-24, et 2026/11/24.",
+    "\u4eca\u65e5\u306f2026\u5e7411\u670824\u65e5\u3067\u3059 \u2705 \u660e\u65e5\u306f2026/11/25 10:30 \U0001f642",
+    "un seul chiffre 7 \U0001f642",
 ])
 def test_scan_equals_the_detectors_run_alone(text: str) -> None:
     alone = [f for d in DEFAULT_DETECTORS for f in d.find(text)]
