@@ -96,13 +96,13 @@ def _settle(rewrite: Rewrite) -> tuple[str, list[Finding]]:
 
     >>> from addons.shapes import Role, TextField
     >>> from detectors import scan
-    >>> text = "Use the pa\U0001d564\u0430word field."
+    >>> text = "Use the pa\U0001d564sw\u0430rd field."
     >>> alarms = tuple(f for f in scan(text) if f.severity >= Severity.MEDIUM)
     >>> [f.kind for f in alarms]
     ['homoglyph']
     >>> new, applied = settle(Rewrite(TextField("$['system']", Role.SYSTEM, text), alarms))
     >>> new, [(f.kind, f.start, f.end) for f in applied]
-    ('Use the pasaword field.', [('homoglyph', 11, 12), ('compatibility-in-word', 10, 11)])
+    ('Use the passward field.', [('homoglyph', 13, 14), ('compatibility-in-word', 10, 11)])
     """
     # The policy already applied the threshold to the planned findings; INFO lets them all
     # through, and `accepts` judges what the rescans find.

@@ -426,7 +426,11 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
     """One look-alike in ASCII surroundings, by the place it stands in (`_look_alike_classes`)."""
     ch = text[index]
     if not _ascii_around(text, index):
-        return None  # nothing ASCII to pass for: a lone character, a string of its own
+        # Nothing ASCII on its line to pass for, but a word on a line of its own in ASCII text
+        # (a tree entry "\u251c\u2500\u2500\u2500\u0455\u0433\u1c83/") is still read as an English word.
+        if ASCII_LOOK_ALIKES.get(ch, "").isalpha() and _whole_word_of_look_alikes(text, index, across_lines=True):
+            return _look_alike(text, index, "look-alike-word", ASCII_LOOK_ALIKES[ch], _SPELLED_ONLY, Severity.MEDIUM)
+        return None  # a lone character, a string of its own
     before = _folded(text[index - 1]) if index > 0 else ""
     after = _folded(text[index + 1]) if index + 1 < len(text) else ""
     if ch in _IN_WORD and _is_ascii_letter(before) and _is_ascii_letter(after) and not _drawn(text, index):
@@ -435,10 +439,7 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
     if ch in _ALONE and alone and _passes_for_a_word(text, index):
         return _look_alike(text, index, "look-alike-word", _ALONE[ch], "as a word of its own", Severity.MEDIUM)
     if ASCII_LOOK_ALIKES.get(ch, "").isalpha() and not alone and _whole_word_of_look_alikes(text, index):
-        return _look_alike(
-            text, index, "look-alike-word", ASCII_LOOK_ALIKES[ch], "in a word written only with look-alikes of ASCII letters",
-            Severity.MEDIUM,
-        )
+        return _look_alike(text, index, "look-alike-word", ASCII_LOOK_ALIKES[ch], _SPELLED_ONLY, Severity.MEDIUM)
     if ch in _IN_WORD and _word_boundary(before) and _word_boundary(after) and not _is_glyph_of_its_own(text, index):
         return _look_alike(text, index, "look-alike-word", _IN_WORD[ch], "as a word of its own", Severity.MEDIUM)
     if ch in _DIGIT_LOOK_ALIKES:
@@ -452,6 +453,8 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
 
 
 _WORD_REACH_LOOK_ALIKES = 32
+_SPELLED_ONLY = "in a word written only with look-alikes of ASCII letters"
+_SKELETON = {cp: prototype for cp, prototype in _tables.ASCII_SKELETON.items()}
 # Scripts whose letters alone spell English words convincingly (Arabic or Hebrew letters join
 # or run right to left, and do not). A word mixing look-alikes of two scripts (Cherokee and
 # Cyrillic, a mathematical italic and an Armenian letter) is no word of any language.
@@ -463,10 +466,12 @@ def _spells(ch: str) -> bool:
     return ch.isalpha() or ASCII_LOOK_ALIKES.get(ch, "").isalpha()
 
 
-def _whole_word_of_look_alikes(text: str, index: int) -> bool:
+def _whole_word_of_look_alikes(text: str, index: int, across_lines: bool = False) -> bool:
     """Whether the word around ``text[index]`` is written only with letters of another script
     than Latin that pass for ASCII letters: UTS #39's whole-script confusable ("\u0441\u043e\u0501\u0435"
-    for "code"), which no mixed-script test sees. Quoted on its own, it is being shown."""
+    for "code"), which no mixed-script test sees. Quoted beside the ASCII word it spells, it is
+    being shown ("'\u0441\u043e\u0501\u0435' for 'code'"). ``across_lines``: the ASCII text around
+    may be on the lines before and after (the word's own line has no other letter)."""
     start = index
     while start > max(0, index - _WORD_REACH_LOOK_ALIKES) and _spells(text[start - 1]):
         start -= 1
@@ -479,12 +484,27 @@ def _whole_word_of_look_alikes(text: str, index: int) -> bool:
     scripts = {script(letter) for letter in word}
     if len(scripts) == 1 and not scripts <= _WHOLE_WORD_SCRIPTS:
         return False  # one script of its own: IPA, Cherokee, a styled (mathematical) word
-    if 0 < start and end < len(text) and text[start - 1] == text[end] and text[end] in _QUOTES:
+    if 0 < start and end < len(text) and text[start - 1] == text[end] and text[end] in _QUOTES and _spelled_nearby(text, start, end):
         return False
     # A Serbian "\u0458\u0435\u0440" between placeholders is a word of the Serbian sentence around it.
+    if across_lines:
+        low, high = max(0, start - _VERDICT_REACH), min(len(text), end + _VERDICT_REACH)
+        if _ASCII_ALNUM.search(text, low, start) is None and _ASCII_ALNUM.search(text, end, high) is None:
+            return False
+    else:
+        low, _ = window(text, start, _VERDICT_REACH)
+        _, high = window(text, end - 1, _VERDICT_REACH)
+    return not has_non_ascii_letter(text, low, start) and not has_non_ascii_letter(text, end, high)
+
+
+def _spelled_nearby(text: str, start: int, end: int) -> bool:
+    """Whether the ASCII word that ``text[start:end]`` spells stands on the same line, compared
+    by UTS #39 skeleton (so "I" and "l" are one letter)."""
+    spelled = "".join(ASCII_LOOK_ALIKES[letter] for letter in text[start:end]).translate(_SKELETON).lower()
     low, _ = window(text, start, _VERDICT_REACH)
     _, high = window(text, end - 1, _VERDICT_REACH)
-    return not has_non_ascii_letter(text, low, start) and not has_non_ascii_letter(text, end, high)
+    line = (text[low:start] + " " + text[end:high]).translate(_SKELETON).lower()
+    return re.search(rf"(?<![a-z0-9]){re.escape(spelled)}(?![a-z0-9])", line) is not None
 
 
 def _drawn(text: str, index: int) -> bool:

@@ -250,7 +250,8 @@ _CANDIDATE, _CONTEXT_LETTER, _LINE_BREAK, _ASCII_ALNUM = 1, 2, 4, 8
 class AsciiContextFinder:
     """Finds the characters of ``candidates`` whose neighbourhood is ASCII: an ASCII letter or
     digit and no letter of another script than ASCII's (look-alikes of ASCII aside) within
-    ``radius`` characters on their line, the span `window` gives.
+    ``radius`` characters on their line, the span `window` gives, or else (a line of its own,
+    such as a tree entry) within ``radius`` characters across lines.
 
     Vectorised, one table look-up per character: dense Hebrew or Russian text holds look-alikes
     in most words, and each would otherwise cost a look at its neighbourhood in Python.
@@ -296,5 +297,7 @@ class AsciiContextFinder:
             foreign = np.concatenate(([0], np.cumsum(context, dtype=np.int32)))
             ascii_ = np.concatenate(([0], np.cumsum(ascii_alnum, dtype=np.int32)))
             ascii_context = (foreign[right + 1] - foreign[left] == 0) & (ascii_[right + 1] - ascii_[left] > 0)
+            wide_left, wide_right = np.maximum(at - self.radius, 0), np.minimum(at + self.radius, len(flags) - 1)
+            ascii_context |= (foreign[wide_right + 1] - foreign[wide_left] == 0) & (ascii_[wide_right + 1] - ascii_[wide_left] > 0)
             found.extend((at[ascii_context] + segment_low).tolist())
         return found

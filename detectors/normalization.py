@@ -27,9 +27,9 @@ from detectors import _tables
 from detectors.base import make_finding
 from detectors.char_index import membership_table, positions_by_bit, run_bounds, runs
 from detectors.model import Finding, Severity
-from detectors.neighbourhood import PUNCTUATION_LETTERS, without_ranges
+from detectors.neighbourhood import ASCII_LOOK_ALIKES, PUNCTUATION_LETTERS, without_ranges
 from detectors.split_pattern import merged
-from detectors.unicode import char_class, describe_all, in_ranges
+from detectors.unicode import char_class, describe_all, in_ranges, script
 
 _ORDINAL_INDICATORS = "\u00aa\u00ba"
 _MATH_ALPHANUMERICS = ((0x1D400, 0x1D7CD),)
@@ -52,7 +52,19 @@ def _ascii_letter_compatibility() -> list[tuple[int, int]]:
 
 
 _LOOK_ALIKE_COMPAT = _ascii_letter_compatibility()
-_COMPAT_RANGES = sorted(_LOOK_ALIKE_COMPAT + list(_tables.PRESENTATION_FORM))
+# What else passes for an ASCII letter (mathematical Greek letters, APL iota, other scripts'
+# digit zero) but is no compatibility character: beside a styled letter it spells the same word
+# ("\U0001d495\U0001d4f1\U0001d778\U0001d530" mixes four styles for "this"). Punctuation is left out:
+# "\u00a1" opens a Spanish sentence.
+_SPELLS_LETTER = {
+    ch: "I" if prototype == "l" and ch.isupper() else prototype
+    for ch, prototype in ASCII_LOOK_ALIKES.items()
+    if prototype.isalpha() and not ch.isascii() and not unicodedata2.category(ch).startswith("P")
+    and not in_ranges(ord(ch), _LOOK_ALIKE_COMPAT)
+}
+# Mathematical Greek letters among them start a word too ("\U0001d738\u17e0\U0001d6d6" for "you").
+_MATH_LOOK_ALIKES = merged({ord(ch) for ch in _SPELLS_LETTER if in_ranges(ord(ch), _MATH_ALPHANUMERICS)})
+_COMPAT_RANGES = sorted(_LOOK_ALIKE_COMPAT + list(_tables.PRESENTATION_FORM) + _MATH_LOOK_ALIKES)
 # Letters that pass for punctuation end a word (`detectors.neighbourhood.PUNCTUATION_LETTERS`).
 _WORD_CHARS = char_class(
     without_ranges(sorted([*_tables.LETTER, *_tables.NONSPACING_MARK, *_tables.SPACING_MARK]), PUNCTUATION_LETTERS),
@@ -82,7 +94,7 @@ class NormalizationDetector:
     def find(self, text: str) -> Iterator[Finding]:
         unstable, compatible = positions_by_bit(text, _TABLE, (_UNSTABLE_BIT, _COMPAT_BIT))
         yield from self._not_nfc(text, unstable)
-        for start, end in runs(compatible):
+        for start, end in _with_look_alike_letters(text, runs(compatible)):
             yield from self._compatibility(text, start, end)
 
     def _not_nfc(self, text: str, unstable: np.ndarray) -> Iterator[Finding]:
@@ -116,6 +128,8 @@ class NormalizationDetector:
     def _compatibility(self, text: str, start: int, end: int) -> Iterator[Finding]:
         run = text[start:end]
         folded = unicodedata2.normalize("NFKC", run)
+        if any(ch in _SPELLS_LETTER for ch in run):
+            folded = "".join(_SPELLS_LETTER.get(ch) or unicodedata2.normalize("NFKC", ch) for ch in run)
         if in_ranges(ord(run[0]), _tables.PRESENTATION_FORM):
             yield make_finding(
                 self.name, "presentation-form", text, start, end, Severity.LOW,
@@ -126,7 +140,14 @@ class NormalizationDetector:
         word = text[word_start:word_end]
         rest = text[word_start:start] + text[end:word_end]
         math = all(in_ranges(ord(c), _MATH_ALPHANUMERICS) for c in run)
-        if not rest and len(run) >= 2:
+        if not any(in_ranges(ord(c), _LOOK_ALIKE_COMPAT) for c in run):
+            # Letters that only look like ASCII: side by side in one style of their own they are
+            # the Greek variables of a formula; mixed with another script's, no word of any language.
+            in_ascii_word = rest.isascii() and any(c.isalpha() for c in rest)
+            if (rest and not in_ascii_word) or len(word) < 2 or all(script(c) == "Common" for c in run):
+                return
+            severity, kind = Severity.MEDIUM, "compatibility-in-word" if rest else "styled-word"
+        elif not rest and len(run) >= 2:
             severity, kind = (Severity.HIGH if math else Severity.MEDIUM), "styled-word"
         elif rest.isascii() and any(c.isalpha() for c in rest):
             trailing_index = end == word_end and all(
@@ -141,6 +162,30 @@ class NormalizationDetector:
             self.name, kind, text, start, end, severity,
             f"{describe_all(run)} passes for {folded!r} in the word {word!r}", replacement=folded,
         )
+
+
+def _with_look_alike_letters(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each run of compatibility characters that pass for ASCII letters, grown over the other
+    look-alike letters touching it; runs that then touch are one word.
+
+    >>> _with_look_alike_letters("a \U0001d495\U0001d4f1\U0001d778\U0001d530 b", [(2, 4), (5, 6)])
+    [(2, 6)]
+    """
+    grown: list[tuple[int, int]] = []
+    previous_grew = False
+    for start, end in spans:
+        grows = in_ranges(ord(text[start]), _LOOK_ALIKE_COMPAT) or text[start] in _SPELLS_LETTER   # not a presentation form
+        if grows:
+            while start > 0 and text[start - 1] in _SPELLS_LETTER:
+                start -= 1
+            while end < len(text) and text[end] in _SPELLS_LETTER:
+                end += 1
+        if grows and previous_grew and start <= grown[-1][1]:
+            grown[-1] = (grown[-1][0], end)
+        else:
+            grown.append((start, end))
+        previous_grew = grows
+    return grown
 
 
 def _segments(text: str, unstable: np.ndarray) -> Iterator[tuple[int, int, str]]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import emoji
 import pytest
+import unicodedata2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -263,11 +265,15 @@ def test_ascii_context_finder_agrees_with_the_window_definition(text: str) -> No
     candidates = "\u05d9\u2502\u0430"
     finder = AsciiContextFinder([(ord(ch), ord(ch)) for ch in sorted(candidates)], radius=5)
     expected = []
+    def ascii_context(around: str) -> bool:
+        foreign = any(c.isalpha() and not c.isascii() and c not in ASCII_LOOK_ALIKES for c in around)
+        return not foreign and any(c.isascii() and c.isalnum() for c in around)
+
     for index, ch in enumerate(text):
         low, high = window(text, index, 5)
-        around = text[low:index] + text[index + 1:high]
-        foreign = any(c.isalpha() and not c.isascii() and c not in ASCII_LOOK_ALIKES for c in around)
-        if ch in candidates and not foreign and any(c.isascii() and c.isalnum() for c in around):
+        on_line = text[low:index] + text[index + 1:high]
+        across_lines = text[max(0, index - 5):index] + text[index + 1:index + 6]
+        if ch in candidates and (ascii_context(on_line) or ascii_context(across_lines)):
             expected.append(index)
     assert finder.find(text) == expected
 
@@ -276,6 +282,19 @@ def test_ascii_context_finder_crosses_chunk_boundaries() -> None:
     chunk = 1 << 16
     text = "a" * (chunk - 3) + "\u05e9aa\u2502" + "a" * 30 + "\u2502"
     assert AsciiContextFinder([(0x2502, 0x2502)]).find(text) == [chunk + 31]
+
+
+@pytest.mark.parametrize("line, word", [
+    # quoted on its own: an instruction that names a command, which must be ASCII to run
+    ("- The arguments to `\N{CYRILLIC SMALL LETTER DZE}\N{CYRILLIC CAPITAL LETTER SHHA}\N{CYRILLIC SMALL LETTER ABKHASIAN CHE}\N{CYRILLIC SMALL LETTER PALOCHKA}\N{CYRILLIC SMALL LETTER PALOCHKA}` will be passed to execvp().", "shell"),
+    # a tree entry: a line of its own among ASCII file names
+    ("\u251c\u2500\u2500\u2500README.md\n\u251c\u2500\u2500\u2500\N{CYRILLIC SMALL LETTER DZE}\N{CYRILLIC SMALL LETTER GHE}\N{CYRILLIC SMALL LETTER ES}/\n\u2502   \u2514\u2500\u2500\u2500invoices/", "src"),
+])
+def test_a_look_alike_word_quoted_alone_or_on_a_line_of_its_own_is_an_alarm(line: str, word: str) -> None:
+    found = alarms(line)
+    assert found and {f.kind for f in found} == {"look-alike-word"}
+    cleaned = sanitize(line).text
+    assert re.search(rf"\b{word}\b", cleaned, re.IGNORECASE) and not any("CYRILLIC" in unicodedata2.name(ch, "") for ch in cleaned)
 
 
 @pytest.mark.parametrize("word, look_alike", [
@@ -294,8 +313,9 @@ def test_a_word_spelled_only_with_look_alikes_in_an_english_prompt_is_an_alarm(w
 @pytest.mark.parametrize("text", [
     # a Serbian word of look-alike letters between placeholders, in a Serbian sentence
     "Опција „future“ није доступна за „%(verbose_name_plural)s“ јер %(class_name)s.allow_future има вредност False.",
-    # shown, not read
-    "A whole-script look-alike such as `\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER KOMI DE}\N{CYRILLIC SMALL LETTER IE}` fools a reader.",
+    # shown beside the word it imitates, not read
+    "A whole-script look-alike such as `\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER KOMI DE}\N{CYRILLIC SMALL LETTER IE}` for `code` fools a reader.",
+    "'\N{CYRILLIC SMALL LETTER ES}\N{CYRILLIC SMALL LETTER O}\N{CYRILLIC SMALL LETTER KOMI DE}\N{CYRILLIC SMALL LETTER IE}' (Cyrillic and Armenian) reads as 'Code'.",
 ])
 def test_look_alike_words_in_their_own_text_or_quoted_are_no_alarm(text: str) -> None:
     assert alarms(text) == []

@@ -42,17 +42,17 @@ def invisibles() -> tuple[int, ...]:
 
 
 def test_a_mark_its_neighbour_hid_is_rewritten_in_the_same_call() -> None:
-    # A mathematical s beside a Cyrillic a is low: the word is not plain ASCII. Once the
-    # Cyrillic a is rewritten, it is medium; a single-pass sanitize left it for the next call.
-    line = "Use the pa\U0001d564\u0430word field."
+    # A mathematical s in a word with a Cyrillic a is low: the word is not plain ASCII. Once
+    # the Cyrillic a is rewritten, it is medium; a single-pass sanitize left it for the next call.
+    line = "Use the pa\U0001d564sw\u0430rd field."
     assert [(f.kind, f.severity) for f in scan(line)] == [
         ("compatibility", Severity.LOW), ("homoglyph", Severity.MEDIUM),
     ]
     result = sanitize(line)
-    assert result.text == "Use the pasaword field."
+    assert result.text == "Use the passward field."
     assert sanitize(result.text).text == result.text
-    assert [(step.start, step.end, step.replacement) for step in result.steps] == [(10, 11, "s"), (11, 12, "a")]
-    assert [finding.start for finding in result.applied] == [11, 10]  # in the order the rounds found them
+    assert [(step.start, step.end, step.replacement) for step in result.steps] == [(10, 11, "s"), (13, 14, "a")]
+    assert [finding.start for finding in result.applied] == [13, 10]  # in the order the rounds found them
 
 
 def test_a_later_rewrite_over_an_earlier_one_is_one_step_on_the_original() -> None:
