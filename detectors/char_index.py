@@ -231,6 +231,20 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+def code_points_at(text: str, offsets: np.ndarray) -> np.ndarray:
+    """``ord(text[i])`` for each of the sorted ``offsets``, widening a chunk of text at a time.
+
+    >>> code_points_at("a1\U0001d7d0b2", np.array([1, 2, 4])).tolist()
+    [49, 120784, 50]
+    """
+    found = [np.zeros(0, dtype=np.uint32)]
+    for low, high in chunks(len(text)):
+        first, last = np.searchsorted(offsets, (low, high)).tolist()
+        if first < last:
+            found.append(code_points(text[low:high])[offsets[first:last] - low])
+    return np.concatenate(found)
+
+
 def lookup(text: str, table: np.ndarray) -> np.ndarray:
     """``table[ord(ch)]`` for each character of ``text`` (lone surrogates included)."""
     return np.take(table, code_points(text))   # take: the same values, faster than fancy indexing

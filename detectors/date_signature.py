@@ -22,7 +22,7 @@ import numpy as np
 import unicodedata2
 
 from detectors import _tables
-from detectors.char_index import code_points, membership_table, positions_by_bit, runs
+from detectors.char_index import code_points_at, membership_table, positions_by_bit, runs
 from detectors.unicode import char_class, char_name, has_astral
 
 # Spec lists from issue 6 (look-alikes of the three ASCII date/time separators).
@@ -197,7 +197,7 @@ def unicode_plan(text: str, digits: np.ndarray | None = None) -> tuple[re.Patter
         return BMP_CANDIDATE, []     # every date or time has two digit runs
     else:
         bmp_digits = digits
-        has_astral_digit = has_astral(text) and bool((code_points(text)[digits] > 0xFFFF).any())
+        has_astral_digit = bool((code_points_at(text, digits) > 0xFFFF).any())
     if has_astral_digit:
         return CANDIDATE, [(0, len(text))]
     windows: list[tuple[int, int]] = []
