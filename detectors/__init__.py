@@ -44,16 +44,18 @@ def scan(text: str, detectors: Sequence[Detector] | None = None) -> list[Finding
         raise TypeError(f"scan() takes a str, not {type(text).__name__}")
     chosen = DEFAULT_DETECTORS if detectors is None else detectors
     is_ascii = text.isascii()
-    index = _DEFAULT_TRIGGERS.index(text) if chosen is DEFAULT_DETECTORS and not is_ascii else None
+    if chosen is DEFAULT_DETECTORS:
+        plan = _ASCII_PLAN if is_ascii else _DEFAULT_PLAN
+        index = None if is_ascii else _DEFAULT_TRIGGERS.index(text)
+    else:
+        plan = tuple((d, None, False) for d in chosen if d.ascii_relevant or not is_ascii)
+        index = None
     findings: list[Finding] = []
-    for detector in chosen:
-        if is_ascii and not detector.ascii_relevant:
-            continue
-        family = _DEFAULT_FAMILY.get(id(detector)) if index is not None else None
+    for detector, family, takes_candidates in plan:
         if family is not None and not index.present[family]:
             continue
         try:
-            if family is not None and getattr(detector, "takes_candidates", False):
+            if takes_candidates:
                 findings.extend(detector.find(text, candidates=index.candidates(family)))
             else:
                 findings.extend(detector.find(text))
@@ -89,3 +91,9 @@ _DEFAULT_TRIGGERS = TriggerTable(
     [d.triggers for d in _TRIGGERED],
     listed=[family for family, d in enumerate(_TRIGGERED) if getattr(d, "takes_candidates", False)],
 )
+# What `scan` runs for each default detector: (detector, its family or None, takes candidates).
+_DEFAULT_PLAN = tuple(
+    (d, family, family is not None and getattr(d, "takes_candidates", False))
+    for d in DEFAULT_DETECTORS for family in [_DEFAULT_FAMILY.get(id(d))]
+)
+_ASCII_PLAN = tuple((d, None, False) for d in DEFAULT_DETECTORS if d.ascii_relevant)

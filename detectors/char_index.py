@@ -31,6 +31,7 @@ _CODE_SPACE = 0x110000
 _CHUNK = 1 << 16
 _MAX_BITS = 16
 _FEW = 32  # below this many offsets, a Python loop beats numpy's per-call overhead
+_SHORT_TEXT = 48  # texts this short are indexed character by character
 
 
 class TriggerTable:
@@ -51,10 +52,12 @@ class TriggerTable:
         self.listed = tuple(sorted(set(listed)))
         if any(not 0 <= family < self.size for family in self.listed):
             raise ValueError(f"listed families must be in range({self.size}), got {self.listed}")
+        self.listed_bits = sum(1 << family for family in self.listed)
         self.table = np.zeros(_CODE_SPACE, dtype=np.uint16)
         for bit, ranges in enumerate(families):
             for low, high in ranges:
                 self.table[low:high + 1] |= np.uint16(1 << bit)
+        self.flags_of = memoryview(self.table)  # one code point's bits as a Python int, for short texts
 
     def present(self, text: str) -> list[bool]:
         """For each family, whether ``text`` holds one of its code points (lone surrogates too)."""
@@ -78,8 +81,11 @@ class CharIndex:
 
     def __init__(self, text: str, table: TriggerTable) -> None:
         self._offsets: dict[int, list[np.ndarray]] = {family: [] for family in table.listed}
+        if len(text) <= _SHORT_TEXT:
+            self._index_short(text, table)
+            return
         offset_type = np.int32 if len(text) < 1 << 31 else np.int64
-        listed_bits = sum(1 << family for family in table.listed)
+        listed_bits = table.listed_bits
         seen = 0
         for low, high in chunks(len(text)):
             flags = lookup(text[low:high], table.table)
@@ -101,6 +107,20 @@ class CharIndex:
             for family in table.listed:
                 if in_chunk >> family & 1:
                     self._offsets[family].append(found[found_flags & np.uint16(1 << family) != 0])
+        self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
+
+    def _index_short(self, text: str, table: TriggerTable) -> None:
+        """The same index, character by character: below numpy's fixed cost per call."""
+        flags_of = table.flags_of
+        seen = 0
+        for ch in set(text):
+            seen |= flags_of[ord(ch)]
+        if seen & table.listed_bits:
+            flags = [flags_of[ord(ch)] for ch in text]
+            for family in table.listed:
+                if seen >> family & 1:
+                    kept = [offset for offset, bits in enumerate(flags) if bits >> family & 1]
+                    self._offsets[family].append(np.array(kept, dtype=np.int32))
         self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
 
     def candidates(self, family: int) -> Offsets:

@@ -188,32 +188,40 @@ def date_signatures(text: str) -> list[DateMatch]:
 
 
 def unicode_plan(text: str, digits: np.ndarray | None = None) -> tuple[re.Pattern[str], list[tuple[int, int]]]:
-    """Pattern and windows for non-ASCII text: around digit runs, astral digits only if present.
-    ``digits``, the offsets of every decimal digit when the caller has them, saves a pass."""
+    """Pattern and windows for non-ASCII text: around pairs of nearby digit runs (every date or
+    time has two: day and year, hour and minute); the whole text with the pattern for astral
+    digits if one of those is among them. ``digits``, the offsets of every decimal digit when
+    the caller has them, saves a pass."""
     if digits is None:
         bmp_digits, astral_digits = positions_by_bit(text, _DIGIT_TABLE, (_BMP_DIGIT_BIT, _ASTRAL_DIGIT_BIT))
+        digits = np.union1d(bmp_digits, astral_digits) if len(astral_digits) else bmp_digits
+        windows = _digit_pair_windows(digits, len(text))
         has_astral_digit = len(astral_digits) > 0
-    elif len(digits) < 2:
-        return BMP_CANDIDATE, []     # every date or time has two digit runs
     else:
-        bmp_digits = digits
-        has_astral_digit = bool((code_points_at(text, digits) > 0xFFFF).any())
-    if has_astral_digit:
+        windows = _digit_pair_windows(digits, len(text))
+        has_astral_digit = bool(windows) and bool((code_points_at(text, digits) > 0xFFFF).any())
+    if windows and has_astral_digit:
         return CANDIDATE, [(0, len(text))]
+    return BMP_CANDIDATE, windows
+
+
+def _digit_pair_windows(digits: np.ndarray, length: int) -> list[tuple[int, int]]:
+    """Merged windows around each digit run that has another within `_RUN_GAP` before it."""
     windows: list[tuple[int, int]] = []
+    if len(digits) < 2:
+        return windows
     previous_start, previous_end = -_RUN_GAP - 1, -_RUN_GAP - 1
-    for run_start, run_end in runs(bmp_digits):
-        # Every date or time has two digit runs close together (day and year, hour and minute).
+    for run_start, run_end in runs(digits):
         near = run_start - previous_end <= _RUN_GAP
         pair_start, previous_start, previous_end = previous_start, run_start, run_end
         if not near:
             continue
-        start, end = max(0, pair_start - _WINDOW), min(len(text), run_end + _WINDOW)
+        start, end = max(0, pair_start - _WINDOW), min(length, run_end + _WINDOW)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:
             windows.append((start, end))
-    return BMP_CANDIDATE, windows
+    return windows
 
 
 def scan_windows(text: str, pattern: re.Pattern[str], windows: list[tuple[int, int]]) -> list[DateMatch]:
