@@ -18,6 +18,7 @@ from detectors.line_endings import LineEndingDetector
 from detectors.normalization import NormalizationDetector
 from detectors.punctuation import LookalikePunctuationDetector
 from detectors.reserved import ReservedDetector
+from detectors.space_runs import SpaceRunDetector
 from detectors.spaces import LookalikeSpaceDetector
 from detectors.tag_smuggling import TagSmugglingDetector
 from detectors.trailing_whitespace import TrailingWhitespaceDetector
@@ -31,6 +32,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     ControlDetector(),
     LineEndingDetector(),
     TrailingWhitespaceDetector(),
+    SpaceRunDetector(),
     ReservedDetector(),
     LookalikePunctuationDetector(),
     LookalikeSpaceDetector(),
