@@ -97,11 +97,7 @@ class CharIndex:
             found = np.flatnonzero(flags & np.uint16(listed_bits))
             found_flags = flags[found]
             if len(found) <= _FEW:   # a few offsets: sorted out in Python, cheaper than per-family masks
-                pairs = list(zip(found.tolist(), found_flags.tolist()))
-                for family in table.listed:
-                    if in_chunk >> family & 1:
-                        kept = [low + offset for offset, bits in pairs if bits >> family & 1]
-                        self._offsets[family].append(np.array(kept, dtype=offset_type))
+                self._keep_few(zip((found + low).tolist(), found_flags.tolist()), in_chunk, table, offset_type)
                 continue
             found = found.astype(offset_type) + offset_type(low)
             for family in table.listed:
@@ -116,12 +112,16 @@ class CharIndex:
         for ch in set(text):
             seen |= flags_of[ord(ch)]
         if seen & table.listed_bits:
-            flags = [flags_of[ord(ch)] for ch in text]
-            for family in table.listed:
-                if seen >> family & 1:
-                    kept = [offset for offset, bits in enumerate(flags) if bits >> family & 1]
-                    self._offsets[family].append(np.array(kept, dtype=np.int32))
+            self._keep_few(enumerate(flags_of[ord(ch)] for ch in text), seen, table, np.int32)
         self.present = [bool(seen >> bit & 1) for bit in range(table.size)]
+
+    def _keep_few(self, flagged: Iterable[tuple[int, int]], seen: int, table: TriggerTable, offset_type: type) -> None:
+        """Keep the offsets of each listed family present in ``seen`` from ``(offset, bits)`` pairs."""
+        pairs = [(offset, bits) for offset, bits in flagged if bits & table.listed_bits]
+        for family in table.listed:
+            if seen >> family & 1:
+                kept = [offset for offset, bits in pairs if bits >> family & 1]
+                self._offsets[family].append(np.array(kept, dtype=offset_type))
 
     def candidates(self, family: int) -> Offsets:
         """Offsets of the characters among the triggers of ``family``, in order."""

@@ -192,17 +192,16 @@ def unicode_plan(text: str, digits: np.ndarray | None = None) -> tuple[re.Patter
     time has two: day and year, hour and minute); the whole text with the pattern for astral
     digits if one of those is among them. ``digits``, the offsets of every decimal digit when
     the caller has them, saves a pass."""
+    astral_digits = None
     if digits is None:
         bmp_digits, astral_digits = positions_by_bit(text, _DIGIT_TABLE, (_BMP_DIGIT_BIT, _ASTRAL_DIGIT_BIT))
         digits = np.union1d(bmp_digits, astral_digits) if len(astral_digits) else bmp_digits
-        windows = _digit_pair_windows(digits, len(text))
-        has_astral_digit = len(astral_digits) > 0
-    else:
-        windows = _digit_pair_windows(digits, len(text))
-        has_astral_digit = bool(windows) and bool((code_points_at(text, digits) > 0xFFFF).any())
-    if windows and has_astral_digit:
-        return CANDIDATE, [(0, len(text))]
-    return BMP_CANDIDATE, windows
+    windows = _digit_pair_windows(digits, len(text))
+    if not windows:
+        return BMP_CANDIDATE, windows
+    if astral_digits is None:
+        astral_digits = np.flatnonzero(code_points_at(text, digits) > 0xFFFF)
+    return (CANDIDATE, [(0, len(text))]) if len(astral_digits) else (BMP_CANDIDATE, windows)
 
 
 def _digit_pair_windows(digits: np.ndarray, length: int) -> list[tuple[int, int]]:

@@ -454,7 +454,6 @@ def _judge_look_alike(text: str, index: int) -> _Verdict | None:
 
 _WORD_REACH_LOOK_ALIKES = 32
 _SPELLED_ONLY = "in a word written only with look-alikes of ASCII letters"
-_SKELETON = {cp: prototype for cp, prototype in _tables.ASCII_SKELETON.items()}
 # Scripts whose letters alone spell English words convincingly (Arabic or Hebrew letters join
 # or run right to left, and do not). A word mixing look-alikes of two scripts (Cherokee and
 # Cyrillic, a mathematical italic and an Armenian letter) is no word of any language.
@@ -492,18 +491,21 @@ def _whole_word_of_look_alikes(text: str, index: int, across_lines: bool = False
         if _ASCII_ALNUM.search(text, low, start) is None and _ASCII_ALNUM.search(text, end, high) is None:
             return False
     else:
-        low, _ = window(text, start, _VERDICT_REACH)
-        _, high = window(text, end - 1, _VERDICT_REACH)
+        low, high = _line_around(text, start, end)
     return not has_non_ascii_letter(text, low, start) and not has_non_ascii_letter(text, end, high)
+
+
+def _line_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The `_VERDICT_REACH` characters each side of ``text[start:end]`` on its line."""
+    return window(text, start, _VERDICT_REACH)[0], window(text, end - 1, _VERDICT_REACH)[1]
 
 
 def _spelled_nearby(text: str, start: int, end: int) -> bool:
     """Whether the ASCII word that ``text[start:end]`` spells stands on the same line, compared
     by UTS #39 skeleton (so "I" and "l" are one letter)."""
-    spelled = "".join(ASCII_LOOK_ALIKES[letter] for letter in text[start:end]).translate(_SKELETON).lower()
-    low, _ = window(text, start, _VERDICT_REACH)
-    _, high = window(text, end - 1, _VERDICT_REACH)
-    line = (text[low:start] + " " + text[end:high]).translate(_SKELETON).lower()
+    spelled = "".join(ASCII_LOOK_ALIKES[letter] for letter in text[start:end]).translate(_tables.ASCII_SKELETON).lower()
+    low, high = _line_around(text, start, end)
+    line = (text[low:start] + " " + text[end:high]).translate(_tables.ASCII_SKELETON).lower()
     return re.search(rf"(?<![a-z0-9]){re.escape(spelled)}(?![a-z0-9])", line) is not None
 
 

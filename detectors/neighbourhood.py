@@ -296,8 +296,11 @@ class AsciiContextFinder:
             # neither itself.
             foreign = np.concatenate(([0], np.cumsum(context, dtype=np.int32)))
             ascii_ = np.concatenate(([0], np.cumsum(ascii_alnum, dtype=np.int32)))
-            ascii_context = (foreign[right + 1] - foreign[left] == 0) & (ascii_[right + 1] - ascii_[left] > 0)
+
+            def ascii_between(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+                return (foreign[right + 1] - foreign[left] == 0) & (ascii_[right + 1] - ascii_[left] > 0)
+
             wide_left, wide_right = np.maximum(at - self.radius, 0), np.minimum(at + self.radius, len(flags) - 1)
-            ascii_context |= (foreign[wide_right + 1] - foreign[wide_left] == 0) & (ascii_[wide_right + 1] - ascii_[wide_left] > 0)
+            ascii_context = ascii_between(left, right) | ascii_between(wide_left, wide_right)
             found.extend((at[ascii_context] + segment_low).tolist())
         return found

@@ -30,18 +30,16 @@ from typing import ClassVar
 import numpy as np
 
 from detectors.base import make_finding
-from detectors.char_index import code_points
+from detectors.char_index import code_points, run_bounds
 from detectors.context import line_bounds
 from detectors.model import Finding, Severity
 from detectors.neighbourhood import in_dynamic_line
-from detectors.trailing_whitespace import MAX_CHARS
+from detectors.trailing_whitespace import MAX_CHARS, SEARCH_BELOW
 from detectors.unicode import describe_all
 
 _TAB, _SPACE = 0x09, 0x20
 _SPACES, _TABBED = re.compile("  [ \t]*"), re.compile("\t[ \t]*")
 _BLANKS, _BREAKS = " \t", "\n\r"
-# Shorter text is searched with str.find: numpy's fixed cost per call is more than the searches.
-_SEARCH_BELOW = 8 * 1024
 _NEIGHBOUR_LINES = 2
 # A longer gap shows on screen, and is how columns are padded: a covert bit needs the gap unseen.
 _LONGEST = 3
@@ -67,8 +65,11 @@ class SpaceRunDetector:
             return
         runs = inner_runs(text)
         for start, end in runs:
+            if end - start > _LONGEST:
+                continue
+            line = line_bounds(text, start)
             # Cheapest first: most runs in real text lay out columns and code.
-            if end - start > _LONGEST or _is_layout(text, start, end, runs) or not _in_generated_line(text, start, end):
+            if _is_layout(text, start, end, line, runs) or not _in_generated_line(text, start, end, line):
                 continue
             run = text[start:end]
             yield make_finding(
@@ -86,7 +87,7 @@ def inner_runs(text: str) -> list[tuple[int, int]]:
     >>> inner_runs("a  b c\\td\\n  e  \\n"), inner_runs("a  b c\\td\\n  e  \\n" * 1000)[:2]
     ([(1, 3), (6, 7)], [(1, 3), (6, 7)])
     """
-    runs = _vectorised_runs(text) if len(text) > _SEARCH_BELOW else _searched_runs(text)
+    runs = _vectorised_runs(text) if len(text) > SEARCH_BELOW else _searched_runs(text)
     return [
         (start, end) for start, end in runs
         if 0 < start and end < len(text) and text[start - 1] not in _BREAKS and text[end] not in _BREAKS
@@ -109,31 +110,29 @@ def _searched_runs(text: str) -> list[tuple[int, int]]:
 def _vectorised_runs(text: str) -> list[tuple[int, int]]:
     """The maximal blank runs two or more long or with a tab, in one numpy pass (long text)."""
     codes = code_points(text)
-    blank = (codes == _SPACE) | (codes == _TAB)
-    edges = np.diff(np.concatenate(([False], blank, [False])).astype(np.int8))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts, ends = run_bounds(np.flatnonzero((codes == _SPACE) | (codes == _TAB)))
     tabs = np.concatenate(([0], np.cumsum(codes == _TAB)))
     wide = (ends - starts >= 2) | (tabs[ends] - tabs[starts] > 0)
     return list(zip(starts[wide].tolist(), ends[wide].tolist()))
 
 
-def _in_generated_line(text: str, start: int, end: int) -> bool:
-    """Whether the line is generated once the run is one space again (a run inside a label,
-    "OS  Version:", would otherwise hide the label that tells)."""
-    line_start, line_end = line_bounds(text, start)
-    line = text[line_start:start] + " " + text[end:line_end]
-    return in_dynamic_line(line, start - line_start)
+def _in_generated_line(text: str, start: int, end: int, line: tuple[int, int]) -> bool:
+    """Whether the ``line`` (start, end) is generated once the run is one space again (a run
+    inside a label, "OS  Version:", would otherwise hide the label that tells)."""
+    line_start, line_end = line
+    closed = text[line_start:start] + " " + text[end:line_end]
+    return in_dynamic_line(closed, start - line_start)
 
 
-def _is_layout(text: str, start: int, end: int, runs: list[tuple[int, int]]) -> bool:
+def _is_layout(text: str, start: int, end: int, line: tuple[int, int], runs: list[tuple[int, int]]) -> bool:
     """Whether the run lays text out (columns, a table, a comment, a habit of the whole text)."""
     if text.startswith(_LAYOUT_AFTER, end) or text[start - 1] in _LAYOUT_BEFORE:
         return True
-    low, high = _lines_around(text, start, _NEIGHBOUR_LINES)
+    line_start, line_end = line
+    low, high = _lines_around(text, line, _NEIGHBOUR_LINES)
     first = bisect_left(runs, (low, 0))
     if first + 1 < len(runs) and runs[first + 1][0] < high:
         return True  # another run on this line or the lines around: columns or a padded block
-    line_start, line_end = line_bounds(text, start)
     if _CODE_LIKE.search(text, line_start, line_end) is not None:
         return True  # source code aligns, pads strings and spaces comments as it likes
     # git's commit header pads "Date:" to the column of "Author: " ("Date:   Tue Nov 24 ..."),
@@ -143,7 +142,7 @@ def _is_layout(text: str, start: int, end: int, runs: list[tuple[int, int]]) -> 
         return True
     # Rows of as many fields as the line next to them ("ls -l", whose widths may need no padding).
     fields = len(text[line_start:line_end].split())
-    above, below = _lines_around(text, start, 1)
+    above, below = _lines_around(text, line, 1)
     rows = [text[above:max(above, line_start - 1)], text[min(line_end + 1, below):below]]
     if fields >= _ROW_FIELDS and any(len(row.split()) == fields for row in rows):
         return True
@@ -151,14 +150,14 @@ def _is_layout(text: str, start: int, end: int, runs: list[tuple[int, int]]) -> 
     return habit[0] in _HABIT_AFTER and text.count(habit, 0, line_start) + text.count(habit, line_end) > 0
 
 
-def _lines_around(text: str, index: int, count: int) -> tuple[int, int]:
-    """Start of the line ``count`` lines before the one holding ``index``, and end of the line
-    ``count`` lines after it.
+def _lines_around(text: str, line: tuple[int, int], count: int) -> tuple[int, int]:
+    """Start of the line ``count`` lines before ``line`` (its start and end), and end of the
+    line ``count`` lines after it.
 
-    >>> _lines_around("a\\nb\\nc\\nd\\ne", 4, 1)
+    >>> _lines_around("a\\nb\\nc\\nd\\ne", (4, 5), 1)
     (2, 7)
     """
-    low, high = line_bounds(text, index)
+    low, high = line
     for _ in range(count):
         if low > 0:
             low = text.rfind("\n", 0, low - 1) + 1

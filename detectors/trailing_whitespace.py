@@ -32,7 +32,7 @@ from detectors.unicode import describe_all
 
 MAX_CHARS = 256 * 1024
 # Shorter ASCII text is searched with str.find: numpy's fixed cost per call is more than the searches.
-_SEARCH_BELOW = 8 * 1024
+SEARCH_BELOW = 8 * 1024
 _TAB, _LF, _CR, _SPACE = 0x09, 0x0A, 0x0D, 0x20
 
 
@@ -69,7 +69,7 @@ def _trailing_runs(text: str) -> list[tuple[int, int]]:
     >>> _trailing_runs("a \\nb\\t \\r\\nc  "), _trailing_runs("\\u00e9 \\nb\\t \\r\\nc  ")
     ([(1, 2), (4, 6), (9, 11)], [(1, 2), (4, 6), (9, 11)])
     """
-    ends = _break_ends(text) if text.isascii() and len(text) > _SEARCH_BELOW else _found_ends(text)
+    ends = _break_ends(text) if text.isascii() and len(text) > SEARCH_BELOW else _found_ends(text)
     if text.endswith((" ", "\t")):
         ends.append(len(text))
     runs = []
